@@ -1,0 +1,300 @@
+"""Decode: header -> checks -> samples, shape (channels, samples), float32.
+
+The file's header is read first, so most bad files are refused before any
+sample is decoded. Integer codecs (PCM, µ-law, A-law, GSM, ADPCM) are read as
+int16 and scaled to float32 once; float and 24/32-bit files are read as float32.
+8 and 16 kHz audio is analysed as it is; any other rate is resampled once, to
+8 kHz below 16 kHz and to 16 kHz from 16 kHz up (soxr, high quality).
+soundfile gives (frames, channels); the transpose to channels-first happens here
+and nowhere else.
+"""
+
+import os
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+import soundfile as sf
+
+from engine.errors import DecodeError
+
+NATIVE_RATES = (8000, 16000)
+
+# Subtypes whose samples are at most 16 bits deep: read as int16.
+_INT16_SUBTYPES = {
+    "PCM_16", "PCM_S8", "PCM_U8", "ULAW", "ALAW", "GSM610", "IMA_ADPCM", "MS_ADPCM",
+    "VOX_ADPCM", "G721_32", "G723_24", "G723_40", "NMS_ADPCM_16", "NMS_ADPCM_24",
+    "NMS_ADPCM_32", "DWVW_12", "DWVW_16",
+}
+
+# WAVE format tags libsndfile decodes (RIFF 'fmt ' chunk).
+_WAVE_TAGS = {
+    0x0001: "PCM", 0x0002: "MS ADPCM", 0x0003: "IEEE float", 0x0006: "A-law",
+    0x0007: "µ-law", 0x0011: "IMA ADPCM", 0x0031: "GSM 6.10", 0x0040: "G.721 ADPCM",
+    0x0050: "MPEG", 0x0055: "MPEG layer III", 0xFFFE: "extensible",
+}
+_WAVE_TAG_NAMES = {0x0022: "DSP Group TrueSpeech", 0x0064: "G.726 ADPCM", 0x0065: "G.722 ADPCM",
+                   0x0042: "G.723.1", 0x0014: "G.723 ADPCM", 0x0161: "Windows Media Audio",
+                   0x0130: "ACELP.net", 0x1600: "AAC", 0x00FF: "AAC", 0x0160: "Windows Media Audio"}
+
+
+@dataclass
+class Audio:
+    """Decoded call audio.
+
+    Attributes
+    ----------
+    samples : ndarray, shape (channels, n_samples), float32
+        Full scale ±1, at ``sample_rate``.
+    sample_rate : int
+        Analysis rate, Hz (8000 or 16000 unless given as an array at another rate).
+    source_rate : int
+        The file's own rate, Hz.
+    codec : str
+        Container and encoding, e.g. ``"WAV/PCM_16"``.
+    path : str or None
+        Where the audio came from.
+    mode : str
+        ``"stereo"`` (one party per channel) or ``"mono"``.
+    warnings : list of str
+        Everything the decoder noticed that a user should know.
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    source_rate: int
+    codec: str
+    path: str | None = None
+    mode: str = "stereo"
+    warnings: list = field(default_factory=list)
+
+    @property
+    def channels(self):
+        """Number of channels as decoded (1 or 2)."""
+        return self.samples.shape[0]
+
+    @property
+    def duration_s(self):
+        """Length in seconds."""
+        return self.samples.shape[1] / self.sample_rate
+
+
+def _wave_header(path, file_size):
+    """Check a RIFF/WAVE header ourselves: unknown codec tags and truncated data.
+
+    Returns None for files that are not RIFF/WAVE. Raises DecodeError for an
+    encoding libsndfile cannot decode or a data chunk that the file cuts short.
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+            return None
+        little = head[:4] == b"RIFF"
+        u32 = "<I" if little else ">I"
+        pos = 12
+        fmt_seen = False
+        while pos + 8 <= file_size:
+            f.seek(pos)
+            chunk = f.read(8)
+            cid, size = chunk[:4], struct.unpack(u32, chunk[4:])[0]
+            if cid == b"fmt ":
+                body = f.read(min(size, 40))
+                if len(body) < 2:
+                    raise DecodeError("truncated header: the 'fmt ' chunk is cut short", path, "unreadable")
+                tag = struct.unpack("<H" if little else ">H", body[:2])[0]
+                if tag not in _WAVE_TAGS:
+                    name = _WAVE_TAG_NAMES.get(tag, "unknown")
+                    raise DecodeError(
+                        f"unsupported codec: WAVE format tag 0x{tag:04X} ({name}); "
+                        "convert it to PCM, µ-law or A-law WAV (e.g. with sox or ffmpeg) first",
+                        path,
+                        "unsupported_codec",
+                    )
+                fmt_seen = True
+            elif cid == b"data":
+                available = file_size - (pos + 8)
+                streamed = size in (0, 0xFFFFFFFF, 0x7FFFFFFF)
+                if fmt_seen and not streamed and size > available + 1:
+                    raise DecodeError(
+                        f"truncated: the data chunk declares {size} bytes but the file holds "
+                        f"{available}",
+                        path,
+                        "unreadable",
+                    )
+                return True
+            pos += 8 + size + (size & 1)
+        missing = "data" if fmt_seen else "'fmt '"
+        raise DecodeError(f"truncated header: no {missing} chunk in the RIFF/WAVE file", path, "unreadable")
+
+
+def _open_info(path):
+    """Header information of a file, or a DecodeError naming why not."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise DecodeError("is a directory, not an audio file", path, "unreadable")
+    if not os.path.exists(path):
+        kind = "unreadable"
+        reason = "broken symbolic link" if os.path.islink(path) else "no such file"
+        raise DecodeError(reason, path, kind)
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise DecodeError(f"cannot open: {exc.strerror or exc}", path, "unreadable") from None
+    if size == 0:
+        raise DecodeError("empty file (0 bytes)", path, "empty")
+    _wave_header(path, size)
+    try:
+        return sf.info(path)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        reason = getattr(exc, "error_string", None) or str(exc)
+        raise DecodeError(f"not a readable audio file: {reason}", path, "unreadable") from None
+
+
+def _check_layout(n_channels, n_frames, rate, path, min_duration_s):
+    if n_channels < 1 or n_channels > 2:
+        raise DecodeError(
+            f"{n_channels} channels: callscan takes mono or two-party stereo "
+            "(one party per channel)",
+            path,
+            "bad_channels",
+        )
+    if rate <= 0:
+        raise DecodeError(f"invalid sample rate {rate}", path, "unreadable")
+    if n_frames == 0:
+        raise DecodeError("no audio samples (data length 0)", path, "empty")
+    if n_frames / rate < min_duration_s:
+        raise DecodeError(
+            f"too short: {n_frames / rate:.3f} s, under the {min_duration_s:g} s minimum",
+            path,
+            "too_short",
+        )
+
+
+def _check_samples(samples, path):
+    if not np.all(np.isfinite(samples)):
+        bad = int(np.count_nonzero(~np.isfinite(samples)))
+        raise DecodeError(f"{bad} samples are NaN or infinite", path, "bad_samples")
+
+
+def _to_analysis_rate(samples, rate, warnings):
+    """Resample (channels, n) float32 to 8 or 16 kHz once, if needed."""
+    if rate in NATIVE_RATES:
+        return samples, rate
+    import soxr
+
+    target = 8000 if rate < 16000 else 16000
+    out = soxr.resample(np.ascontiguousarray(samples.T), rate, target, quality="HQ")
+    warnings.append(f"resampled from {rate} Hz to {target} Hz")
+    return np.ascontiguousarray(out.T, dtype=np.float32), target
+
+
+def _mono_check(samples, tol, warnings):
+    """Return the mode and the samples (one channel when the file is mono in effect)."""
+    if samples.shape[0] == 1:
+        warnings.append(
+            "mono recording: both parties share one channel, so party-separated measures "
+            "(talk share, overlap, interruptions, backchannels, per-party rates) are null"
+        )
+        return "mono", samples
+    a, b = samples[0], samples[1]
+    peak = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if a.size else 0.0
+    if peak > 0 and float(np.max(np.abs(a - b))) <= tol * peak:
+        warnings.append(
+            "the two channels carry the same signal (mono saved as stereo): analysed as mono; "
+            "party-separated measures are null"
+        )
+        return "mono", samples[:1]
+    return "stereo", samples
+
+
+def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
+    """Read an audio file for analysis.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file libsndfile reads (WAV PCM/µ-law/A-law/GSM/ADPCM, FLAC, OGG, MP3).
+    min_duration_s : float
+        Shorter files are refused (``too_short``).
+    identical_tol : float
+        Tolerance for "both channels carry the same signal", relative to the peak.
+
+    Returns
+    -------
+    Audio
+
+    Raises
+    ------
+    DecodeError
+        With ``kind`` and a reason naming the file.
+    """
+    path = os.fspath(path)
+    info = _open_info(path)
+    _check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
+    dtype = "int16" if info.subtype in _INT16_SUBTYPES else "float32"
+    try:
+        data, rate = sf.read(path, dtype=dtype, always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        reason = getattr(exc, "error_string", None) or str(exc)
+        raise DecodeError(f"decoding failed: {reason}", path, "unreadable") from None
+    if data.shape[0] == 0:
+        raise DecodeError("no audio samples could be decoded", path, "empty")
+    warnings = []
+    if data.shape[0] < info.frames:
+        raise DecodeError(
+            f"truncated: the header announces {info.frames} frames, only {data.shape[0]} decode",
+            path,
+            "unreadable",
+        )
+    if dtype == "int16":
+        samples = data.T.astype(np.float32)
+        samples *= np.float32(1.0 / 32768.0)
+    else:
+        samples = np.ascontiguousarray(data.T, dtype=np.float32)
+        _check_samples(samples, path)
+    codec = f"{info.format}/{info.subtype}"
+    return _finish(samples, rate, codec, path, warnings, identical_tol)
+
+
+def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical_tol=1e-3):
+    """Wrap an in-memory signal for analysis.
+
+    Parameters
+    ----------
+    samples : array_like, shape (channels, n_samples) or (n_samples,)
+        Float samples, full scale ±1 (integers are scaled by their type's range).
+    sample_rate : int
+        Hz.
+    name : str, optional
+        Used in messages instead of a path.
+    """
+    x = np.asarray(samples)
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.ndim != 2:
+        raise DecodeError(f"expected (channels, samples), got shape {x.shape}", name, "bad_channels")
+    if np.issubdtype(x.dtype, np.integer):
+        scale = float(np.iinfo(x.dtype).max) + 1.0
+        x = x.astype(np.float32) / np.float32(scale)
+    elif not np.issubdtype(x.dtype, np.floating):
+        raise DecodeError(f"samples of type {x.dtype} are not audio", name, "bad_samples")
+    if sample_rate is None or int(sample_rate) <= 0:
+        raise DecodeError("an array needs its sample_rate", name, "unreadable")
+    if x.shape[0] > 2 and x.shape[1] <= 2:
+        raise DecodeError(
+            f"shape {x.shape} looks like (samples, channels); pass (channels, samples)",
+            name,
+            "bad_channels",
+        )
+    _check_layout(x.shape[0], x.shape[1], int(sample_rate), name, min_duration_s)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    _check_samples(x, name)
+    return _finish(x, int(sample_rate), "array", name, [], identical_tol)
+
+
+def _finish(samples, rate, codec, path, warnings, identical_tol):
+    samples, analysis_rate = _to_analysis_rate(samples, rate, warnings)
+    mode, samples = _mono_check(samples, identical_tol, warnings)
+    return Audio(samples, analysis_rate, rate, codec, path, mode, warnings)

@@ -1,0 +1,60 @@
+"""One exception tree for everything callscan refuses to do.
+
+Every error raised for a file names the file and the reason, and carries the
+``error_kind`` that a batch writes into the file's failed row (SPEC §5).
+"""
+
+
+class CallscanError(Exception):
+    """Base of every callscan error.
+
+    Parameters
+    ----------
+    reason : str
+        What is wrong, in words a user can act on.
+    path : str or None
+        The file concerned, if any.
+    kind : str
+        One of the SPEC §5 ``error_kind`` values.
+    """
+
+    kind = "internal"
+
+    def __init__(self, reason, path=None, kind=None):
+        self.reason = str(reason)
+        self.path = None if path is None else str(path)
+        if kind is not None:
+            self.kind = kind
+        super().__init__(self.__str__())
+
+    def __str__(self):
+        return f"{self.path}: {self.reason}" if self.path else self.reason
+
+
+class DecodeError(CallscanError):
+    """The file cannot be turned into samples we trust.
+
+    ``kind`` is one of ``unreadable``, ``unsupported_codec``, ``empty``,
+    ``too_short``, ``bad_channels``, ``bad_samples``.
+    """
+
+    kind = "unreadable"
+
+
+class ParameterError(CallscanError, ValueError):
+    """A parameter value is out of its range or of the wrong type."""
+
+    kind = "internal"
+
+
+ERROR_KINDS = (
+    "unreadable",
+    "unsupported_codec",
+    "empty",
+    "too_short",
+    "bad_channels",
+    "bad_samples",
+    "worker_crash",
+    "timeout",
+    "internal",
+)

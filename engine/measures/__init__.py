@@ -1,0 +1,1 @@
+"""Call measures, one module per family; each docstring holds the definitions."""

@@ -1,0 +1,23 @@
+"""Decorator presets for every kernel.
+
+One place decides how kernels are compiled:
+
+* ``nopython`` and ``nogil`` always, so kernels can run in threads;
+* ``cache=True`` so a warm worker does not recompile (set ``NUMBA_CACHE_DIR`` for
+  read-only installs);
+* one named fast-math set that leaves out ``nnan`` and ``ninf``: silence gives
+  ``-inf`` dB and unvoiced frames give NaN pitch, and both must survive.
+"""
+
+import numba
+
+FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+
+
+def kernel(fn=None, *, parallel=False):
+    """Compile ``fn`` with the project's preset (usable bare or with arguments)."""
+
+    def wrap(f):
+        return numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH), parallel=parallel)(f)
+
+    return wrap if fn is None else wrap(fn)

@@ -1,0 +1,189 @@
+"""Speech activity for one channel: adaptive noise floor, hysteresis, hangover.
+
+Definition (SPEC §2)
+--------------------
+1. Level ``e[i]`` is the frame RMS level in dBFS (``kernels.energy``), with values
+   below ``abs_floor_db`` (digital silence reads ``-inf``) raised to it.
+2. Noise floor ``f[i]``: a low percentile (``floor_quantile``) of ``e`` over a
+   window of ``floor_window_s`` centred on ``i`` (in the spirit of minimum
+   statistics, Martin 2001, but robust to the codec drop-outs and digital
+   silence of VoIP calls, which take no part), plus ``floor_bias_db``.
+3. Speech level ``L``: the channel's loud-frame level (the 95th percentile of
+   ``e`` over frames more than ``onset_db`` above the floor). Frames quieter than
+   ``L - speech_range_db`` or ``min_level_db`` are never speech.
+4. Hysteresis: a region is a maximal run of frames with
+   ``e > max(f + offset_db, lower limits)`` that contains at least one frame with
+   ``e > max(f + onset_db, lower limits)``. Onset above offset: weak consonants at
+   the edges of a word stay inside the region, noise bumps that never reach the
+   onset threshold do not start one.
+5. Hangover: each region is extended by ``hangover`` frames at its end.
+6. Same-party gaps shorter than ``bridge`` frames are filled, then regions
+   shorter than ``min_speech`` frames are dropped (``kernels.runs``).
+"""
+
+import numpy as np
+
+from kernels._jit import kernel
+from kernels.runs import _bridge_gaps, _drop_short, _extend_ends
+
+
+@kernel
+def _windowed_percentile(e, step, width, q, valid_above, min_count, out):
+    """Percentile ``q`` (0..100) of ``e`` over windows centred every ``step`` frames.
+
+    Only values above ``valid_above`` take part (digital silence does not); a
+    window with fewer than ``min_count`` of them gets NaN. ``out[k]`` belongs to
+    the window centred on frame ``k * step``.
+    """
+    n = e.shape[0]
+    buf = np.empty(width, dtype=np.float32)
+    half = width // 2
+    for k in range(out.shape[0]):
+        c = k * step
+        lo = max(0, c - half)
+        hi = min(n, c - half + width)
+        m = 0
+        for i in range(lo, hi):
+            if e[i] > valid_above:
+                buf[m] = e[i]
+                m += 1
+        if m < min_count or m == 0:
+            out[k] = np.nan
+            continue
+        vals = np.sort(buf[:m])
+        pos = q / 100.0 * (m - 1)
+        j = int(np.floor(pos))
+        frac = pos - j
+        if j + 1 < m:
+            out[k] = vals[j] + frac * (vals[j + 1] - vals[j])
+        else:
+            out[k] = vals[j]
+
+
+@kernel
+def _clip_below(e, floor_db, out):
+    for i in range(e.shape[0]):
+        v = e[i]
+        out[i] = v if v > floor_db else floor_db
+
+
+@kernel
+def _hysteresis(e, on_thr, off_thr, mask):
+    """Regions above ``off_thr`` that reach ``on_thr`` somewhere."""
+    n = e.shape[0]
+    i = 0
+    while i < n:
+        if e[i] <= off_thr[i]:
+            mask[i] = False
+            i += 1
+            continue
+        j = i
+        reached = False
+        while j < n and e[j] > off_thr[j]:
+            if e[j] > on_thr[j]:
+                reached = True
+            j += 1
+        for k in range(i, j):
+            mask[k] = reached
+        i = j
+
+
+def noise_floor_db(energy_db, floor_win, floor_step, quantile, abs_floor_db, bias_db):
+    """Adaptive noise floor of a channel, dBFS.
+
+    The ``quantile`` percentile of the frame levels over a window of ``floor_win``
+    frames, evaluated every ``floor_step`` frames and interpolated linearly in
+    between. Frames at the absolute floor (digital silence, codec drop-outs) take
+    no part; windows with too few other frames borrow the whole channel's value.
+
+    Parameters
+    ----------
+    energy_db : ndarray, shape (n_frames,), float32
+        Frame levels, dBFS, already raised to ``abs_floor_db``.
+    floor_win, floor_step : int
+        Window width and evaluation step, frames.
+    quantile : float
+        Percentile, 0..100.
+    abs_floor_db : float
+        Levels at or below this are digital silence.
+    bias_db : float
+        Added to the percentile.
+
+    Returns
+    -------
+    ndarray, shape (n_frames,), float32
+    """
+    e = np.ascontiguousarray(energy_db, dtype=np.float32)
+    n = e.shape[0]
+    valid_above = np.float32(abs_floor_db + 1e-3)
+    n_points = (n - 1) // floor_step + 2
+    points = np.empty(n_points, dtype=np.float32)
+    _windowed_percentile(e, floor_step, floor_win, quantile, valid_above, max(1, floor_win // 10), points)
+    valid = e[e > valid_above]
+    fallback = np.float32(np.percentile(valid, quantile)) if valid.size else np.float32(abs_floor_db)
+    points[~np.isfinite(points)] = fallback
+    centres = np.arange(n_points) * floor_step
+    floor = np.interp(np.arange(n), centres, points).astype(np.float32)
+    return floor + np.float32(bias_db)
+
+
+def speech_activity(
+    energy_db,
+    hop_s,
+    *,
+    onset_db,
+    offset_db,
+    floor_window_s,
+    floor_step_s,
+    floor_quantile,
+    floor_bias_db,
+    speech_range_db,
+    abs_floor_db,
+    min_level_db,
+    hangover_s,
+    min_speech_s,
+    bridge_s,
+):
+    """Speech mask of one channel from its frame levels.
+
+    Parameters
+    ----------
+    energy_db : ndarray, shape (n_frames,), float32
+        Frame levels, dBFS.
+    hop_s : float
+        Frame hop, seconds.
+    onset_db, offset_db, floor_window_s, floor_step_s, floor_quantile, floor_bias_db, speech_range_db,
+    abs_floor_db, min_level_db, hangover_s, min_speech_s, bridge_s
+        See ``engine.params.ActivityParams`` and the module docstring.
+
+    Returns
+    -------
+    speech : ndarray, shape (n_frames,), bool
+        True where the channel's party speaks.
+    floor : ndarray, shape (n_frames,), float32
+        The noise floor, dBFS.
+    """
+    energy_db = np.ascontiguousarray(energy_db, dtype=np.float32)
+    if energy_db.ndim != 1:
+        raise ValueError(f"speech_activity takes one channel (1-D), got shape {energy_db.shape}")
+    n = energy_db.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.float32)
+    frames = lambda s: int(round(s / hop_s))  # noqa: E731
+    e = np.empty(n, dtype=np.float32)
+    _clip_below(energy_db, np.float32(abs_floor_db), e)
+    floor = noise_floor_db(
+        e, max(1, frames(floor_window_s)), max(1, frames(floor_step_s)), floor_quantile, abs_floor_db, floor_bias_db
+    )
+    loud = e[e > floor + onset_db]
+    lower = float(min_level_db)
+    if loud.size:
+        lower = max(lower, float(np.percentile(loud, 95)) - speech_range_db)
+    on_thr = np.maximum(floor + np.float32(onset_db), np.float32(lower))
+    off_thr = np.maximum(floor + np.float32(offset_db), np.float32(lower - (onset_db - offset_db)))
+    speech = np.empty(n, dtype=np.bool_)
+    _hysteresis(e, on_thr, off_thr, speech)
+    _extend_ends(speech, frames(hangover_s))
+    _bridge_gaps(speech, frames(bridge_s))
+    _drop_short(speech, frames(min_speech_s))
+    return speech, floor
