@@ -79,7 +79,20 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
     }
     record_events = []
     record.update(call_measures(frames, audio.mode, params, record_events))
-    record["warnings"] = list(audio.warnings)
+    # The last frame may reach past the end of the file by less than a hop.
+    record["span_s"] = min(record["span_s"], record["duration_s"])
+    for event in record_events:
+        event["end_s"] = min(event["end_s"], record["duration_s"])
+    leaks = [db for db in frames.leak_db if db is not None]
+    record["crosstalk"] = round(max(leaks), 2) if leaks else None
+    warnings = list(audio.warnings)
+    for ch, db in enumerate(frames.leak_db):
+        if db is not None:
+            warnings.append(
+                f"channel {ch} carries the other channel's signal at {db:.1f} dB "
+                "(crosstalk or echo); that leak is not counted as speech"
+            )
+    record["warnings"] = warnings
     record["engine_version"] = __version__
     record["params_hash"] = params.hash()
     if events:

@@ -1,16 +1,17 @@
-"""Frame features of a call: level and speech activity per channel.
+"""Frame features of a call: level, speech activity and leak per channel.
 
 Everything a measure needs from the signal is computed here once, on the frame
 grid of ``kernels.framing`` (10 ms hop by default).
 """
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from kernels import framing
 from kernels.activity import speech_activity
+from kernels.crosstalk import leak_coupling_db, leak_explained
 from kernels.energy import frame_energy_db
 
 
@@ -28,12 +29,16 @@ class Frames:
         Adaptive noise floor, dBFS.
     speech : ndarray, shape (channels, n_frames), bool
         Speech activity.
+    leak_db : list of (float or None)
+        Per channel, the coupling of the other channel's signal into it, dB;
+        None where no leak was found.
     """
 
     hop_s: float
     energy_db: np.ndarray
     floor_db: np.ndarray
     speech: np.ndarray
+    leak_db: list = field(default_factory=list)
 
     @property
     def n_frames(self):
@@ -62,8 +67,26 @@ def frame_features(audio, params):
     win = framing.win_samples(audio.sample_rate, fp.win_s)
     hop_s = hop / audio.sample_rate
     energy = np.stack([frame_energy_db(ch, hop, win) for ch in audio.samples])
-    speech = np.empty(energy.shape, dtype=np.bool_)
-    floor = np.empty(energy.shape, dtype=np.float32)
-    for c in range(energy.shape[0]):
-        speech[c], floor[c] = speech_activity(energy[c], hop_s, **dataclasses.asdict(params.activity))
-    return Frames(hop_s=hop_s, energy_db=energy, floor_db=floor, speech=speech)
+    act = dataclasses.asdict(params.activity)
+    first = [speech_activity(e, hop_s, **act) for e in energy]
+    speech = np.stack([f[0] for f in first])
+    floor = np.stack([f[1] for f in first])
+    leak = [None] * energy.shape[0]
+    if energy.shape[0] == 2:
+        xp = params.crosstalk
+        for a, b in ((0, 1), (1, 0)):
+            loud_b = speech[b] & (energy[b] > first[b][2] - xp.loud_db)
+            leak[a] = leak_coupling_db(
+                energy[a],
+                floor[a],
+                energy[b],
+                loud_b,
+                min_rise_db=xp.min_rise_db,
+                min_corr=xp.min_corr,
+                min_frames=xp.min_frames,
+            )
+        for a, b in ((0, 1), (1, 0)):
+            if leak[a] is not None:
+                exclude = leak_explained(energy[a], energy[b], leak[a], xp.margin_db)
+                speech[a] = speech_activity(energy[a], hop_s, exclude=exclude, **act)[0]
+    return Frames(hop_s=hop_s, energy_db=energy, floor_db=floor, speech=speech, leak_db=leak)

@@ -82,6 +82,31 @@ class ActivityParams:
 
 
 @dataclass(frozen=True)
+class CrosstalkParams:
+    """Leak between channels (see ``kernels.crosstalk``).
+
+    Attributes
+    ----------
+    loud_db : float
+        Source frames within this of the source's speech level are "loud", dB.
+    min_rise_db : float
+        Only destination frames this far above their floor are examined, dB.
+    min_corr : float
+        Least correlation of the two channels' levels that makes a leak.
+    margin_db : float
+        Destination frames below source level + coupling + this are leak, dB.
+    min_frames : int
+        Loud source frames needed before a leak is decided.
+    """
+
+    loud_db: float = 10.0
+    min_rise_db: float = 6.0
+    min_corr: float = 0.8
+    margin_db: float = 4.0
+    min_frames: int = 100
+
+
+@dataclass(frozen=True)
 class MeasureParams:
     """Thresholds of the call measures (SPEC §3).
 
@@ -113,7 +138,7 @@ class Params:
     identical_tol : float
         Two channels whose largest sample difference is at most this fraction of
         the larger channel's peak are the same signal (mono saved as stereo).
-    frame, activity, measures
+    frame, activity, crosstalk, measures
         The parameter groups above.
     """
 
@@ -122,6 +147,7 @@ class Params:
     identical_tol: float = 1e-3
     frame: FrameParams = field(default_factory=FrameParams)
     activity: ActivityParams = field(default_factory=ActivityParams)
+    crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)
     measures: MeasureParams = field(default_factory=MeasureParams)
 
     def __post_init__(self):

@@ -19,6 +19,9 @@ Definition (SPEC §2)
 5. Hangover: each region is extended by ``hangover`` frames at its end.
 6. Same-party gaps shorter than ``bridge`` frames are filled, then regions
    shorter than ``min_speech`` frames are dropped (``kernels.runs``).
+
+Frames another stage has explained away (leak from the other channel,
+``kernels.crosstalk``) are treated as floor-level before step 3.
 """
 
 import numpy as np
@@ -143,6 +146,7 @@ def speech_activity(
     hangover_s,
     min_speech_s,
     bridge_s,
+    exclude=None,
 ):
     """Speech mask of one channel from its frame levels.
 
@@ -155,6 +159,9 @@ def speech_activity(
     onset_db, offset_db, floor_window_s, floor_step_s, floor_quantile, floor_bias_db, speech_range_db,
     abs_floor_db, min_level_db, hangover_s, min_speech_s, bridge_s
         See ``engine.params.ActivityParams`` and the module docstring.
+    exclude : ndarray, shape (n_frames,), bool, optional
+        Frames that cannot be speech whatever their level (leak from the other
+        channel, ``kernels.crosstalk``).
 
     Returns
     -------
@@ -162,23 +169,29 @@ def speech_activity(
         True where the channel's party speaks.
     floor : ndarray, shape (n_frames,), float32
         The noise floor, dBFS.
+    level : float
+        The channel's speech level, dBFS (NaN when nothing stands out).
     """
     energy_db = np.ascontiguousarray(energy_db, dtype=np.float32)
     if energy_db.ndim != 1:
         raise ValueError(f"speech_activity takes one channel (1-D), got shape {energy_db.shape}")
     n = energy_db.shape[0]
     if n == 0:
-        return np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.float32)
+        return np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.float32), np.nan
     frames = lambda s: int(round(s / hop_s))  # noqa: E731
     e = np.empty(n, dtype=np.float32)
     _clip_below(energy_db, np.float32(abs_floor_db), e)
     floor = noise_floor_db(
         e, max(1, frames(floor_window_s)), max(1, frames(floor_step_s)), floor_quantile, abs_floor_db, floor_bias_db
     )
+    if exclude is not None:
+        e[exclude] = np.float32(abs_floor_db)
     loud = e[e > floor + onset_db]
     lower = float(min_level_db)
+    level = np.nan
     if loud.size:
-        lower = max(lower, float(np.percentile(loud, 95)) - speech_range_db)
+        level = float(np.percentile(loud, 95))
+        lower = max(lower, level - speech_range_db)
     on_thr = np.maximum(floor + np.float32(onset_db), np.float32(lower))
     off_thr = np.maximum(floor + np.float32(offset_db), np.float32(lower - (onset_db - offset_db)))
     speech = np.empty(n, dtype=np.bool_)
@@ -186,4 +199,4 @@ def speech_activity(
     _extend_ends(speech, frames(hangover_s))
     _bridge_gaps(speech, frames(bridge_s))
     _drop_short(speech, frames(min_speech_s))
-    return speech, floor
+    return speech, floor, level

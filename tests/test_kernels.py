@@ -115,20 +115,21 @@ def _activity(e, **kw):
 
 
 def test_activity_edges():
-    speech, floor = _activity(np.zeros(0))
+    speech, floor, _ = _activity(np.zeros(0))
     assert speech.shape == floor.shape == (0,)
-    speech, _ = _activity(np.full(1, -np.inf))
+    speech, _, _ = _activity(np.full(1, -np.inf))
     assert not speech.any()
-    speech, _ = _activity(np.full(500, -np.inf))
+    speech, _, _ = _activity(np.full(500, -np.inf))
     assert not speech.any()
-    speech, _ = _activity(np.full(501, -60.0))  # steady noise is never speech
+    speech, _, _ = _activity(np.full(501, -60.0))  # steady noise is never speech
     assert not speech.any()
 
 
 def test_activity_finds_a_burst_with_exact_edges():
     e = np.full(1000, -60.0)
     e[300:500] = -20.0
-    speech, floor = _activity(e, hangover_s=0.0)
+    speech, floor, level = _activity(e, hangover_s=0.0)
+    assert abs(level + 20.0) < 0.01
     assert np.flatnonzero(speech).tolist() == list(range(300, 500))
     assert abs(np.median(floor) + 60.0) < 0.5
 
@@ -139,6 +140,24 @@ def test_activity_drops_clicks_and_bridges_short_gaps():
     e[300:400] = -20.0
     e[420:500] = -20.0  # 200 ms gap: bridged
     e[800:850] = -20.0
-    speech, _ = _activity(e, hangover_s=0.0)
+    speech, _, _ = _activity(e, hangover_s=0.0)
     s, t = runs.mask_to_runs(speech)
     assert list(zip(s.tolist(), t.tolist())) == [(300, 500), (800, 850)]
+
+
+def test_leak_is_found_and_explained():
+    from kernels.crosstalk import leak_coupling_db, leak_explained
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    talk_b = np.repeat(rng.random(n // 50) < 0.5, 50)
+    e_b = np.where(talk_b, rng.normal(-20, 5, n), -70).astype(np.float32)
+    floor_a = np.full(n, -65, np.float32)
+    e_a = np.maximum(e_b - 25, -65 + rng.normal(0, 1, n)).astype(np.float32)  # leak at -25 dB
+    loud = talk_b & (e_b > -30)
+    g = leak_coupling_db(e_a, floor_a, e_b, loud, min_rise_db=6, min_corr=0.8, min_frames=100)
+    assert g is not None and abs(g + 25) < 1.0
+    assert leak_explained(e_a, e_b, g, 4.0)[loud].all()
+    # An independent talker on a does not follow b: no leak.
+    e_a2 = np.where(rng.random(n) < 0.5, rng.normal(-25, 6, n), -65).astype(np.float32)
+    assert leak_coupling_db(e_a2, floor_a, e_b, loud, min_rise_db=6, min_corr=0.8, min_frames=100) is None
