@@ -50,6 +50,16 @@ class Frames:
         return framing.frame_centre_s(np.arange(self.n_frames), self.hop_s)
 
 
+def half_hop_levels(x, hop, n_frames):
+    """Levels over each half of every frame's hop, dBFS, shape (2 * n_frames,)."""
+    half = max(1, hop // 2)
+    levels = frame_energy_db(x, half, half)
+    out = np.full(2 * n_frames, -np.inf, dtype=np.float32)
+    m = min(out.size, levels.size)
+    out[:m] = levels[:m]
+    return out
+
+
 def frame_features(audio, params):
     """Compute the frame features of decoded audio.
 
@@ -67,8 +77,9 @@ def frame_features(audio, params):
     win = framing.win_samples(audio.sample_rate, fp.win_s)
     hop_s = hop / audio.sample_rate
     energy = np.stack([frame_energy_db(ch, hop, win) for ch in audio.samples])
+    half = [half_hop_levels(ch, hop, energy.shape[1]) for ch in audio.samples]
     act = dataclasses.asdict(params.activity)
-    first = [speech_activity(e, hop_s, **act) for e in energy]
+    first = [speech_activity(e, hop_s, half_db=h, **act) for e, h in zip(energy, half)]
     speech = np.stack([f[0] for f in first])
     floor = np.stack([f[1] for f in first])
     leak = [None] * energy.shape[0]
@@ -88,5 +99,5 @@ def frame_features(audio, params):
         for a, b in ((0, 1), (1, 0)):
             if leak[a] is not None:
                 exclude = leak_explained(energy[a], energy[b], leak[a], xp.margin_db)
-                speech[a] = speech_activity(energy[a], hop_s, exclude=exclude, **act)[0]
+                speech[a] = speech_activity(energy[a], hop_s, exclude=exclude, half_db=half[a], **act)[0]
     return Frames(hop_s=hop_s, energy_db=energy, floor_db=floor, speech=speech, leak_db=leak)

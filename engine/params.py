@@ -67,8 +67,8 @@ class ActivityParams:
         Same-party gaps shorter than this are filled, s (SPEC §2: 0.25).
     """
 
-    onset_db: float = 12.0
-    offset_db: float = 6.0
+    onset_db: float = 10.0
+    offset_db: float = 4.0
     floor_window_s: float = 8.0
     floor_step_s: float = 0.25
     floor_quantile: float = 5.0
@@ -76,7 +76,7 @@ class ActivityParams:
     speech_range_db: float = 30.0
     abs_floor_db: float = -100.0
     min_level_db: float = -62.0
-    hangover_s: float = 0.05
+    hangover_s: float = 0.0
     min_speech_s: float = 0.10
     bridge_s: float = 0.25
 
