@@ -8,6 +8,10 @@ from engine import audio as audio_mod
 from engine.errors import ParameterError
 from engine.features import frame_features
 from engine.measures.dead_air import dead_air_measures
+from engine.measures.hold import hold_measures
+from engine.measures.interruptions import classify, interruption_measures, party_segments
+from engine.measures.quality import quality_measures
+from engine.measures.turns import build_turns, turn_measures
 from engine.measures.talk import span_measures, speech_events, talk_measures
 from engine.params import Params
 
@@ -19,6 +23,17 @@ PARTY_FIELDS = (
     "overlap_s",
     "overlap_share",
     "overtalk_count",
+    "interruptions_by_agent",
+    "interruptions_by_customer",
+    "backchannels_by_agent",
+    "backchannels_by_customer",
+    "agent_backchannels_per_min",
+    "customer_backchannels_per_min",
+    "turns",
+    "agent_response_latency_median_s",
+    "customer_response_latency_median_s",
+    "agent_longest_monologue_s",
+    "customer_longest_monologue_s",
 )
 
 
@@ -78,14 +93,17 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
         "duration_s": round(audio.duration_s, 6),
     }
     record_events = []
-    record.update(call_measures(frames, audio.mode, params, record_events))
+    warnings = list(audio.warnings)
+    record.update(call_measures(frames, audio.mode, params, record_events, warnings))
     # The last frame may reach past the end of the file by less than a hop.
     record["span_s"] = min(record["span_s"], record["duration_s"])
     for event in record_events:
         event["end_s"] = min(event["end_s"], record["duration_s"])
+        # One schema for every event, so event tables line up across calls.
+        event.setdefault("by", None)
+        event.setdefault("of", None)
     leaks = [db for db in frames.leak_db if db is not None]
     record["crosstalk"] = round(max(leaks), 2) if leaks else None
-    warnings = list(audio.warnings)
     for ch, db in enumerate(frames.leak_db):
         if db is not None:
             warnings.append(
@@ -105,8 +123,12 @@ def party_masks(speech, agent_channel):
     return speech[agent_channel], speech[1 - agent_channel]
 
 
-def call_measures(frames, mode, params, events):
-    """All call measures from frame features; events are appended to ``events``."""
+def call_measures(frames, mode, params, events, warnings=None):
+    """All call measures from frame features.
+
+    Events are appended to ``events``, notes for the user to ``warnings`` (when
+    given).
+    """
     hop_s = frames.hop_s
     mp = params.measures
     if mode == "mono":
@@ -121,7 +143,42 @@ def call_measures(frames, mode, params, events):
         talk, talk_events = talk_measures(*masks, hop_s, out["span_s"], mp.overtalk_min_s)
         out.update(talk)
         events += talk_events
-    silence = ~np.logical_or.reduce(masks)
+    speaking = np.logical_or.reduce(masks)
+    if mode == "mono":
+        channel_parties = (None,)
+    else:
+        channel_parties = [None, None]
+        channel_parties[params.agent_channel], channel_parties[1 - params.agent_channel] = "agent", "customer"
+    hold = frames.hold if frames.hold is not None else np.zeros((len(channel_parties), speaking.size), bool)
+    held, on_hold, hold_events = hold_measures(hold, speaking, bounds, hop_s, channel_parties)
+    out.update(held)
+    events += hold_events
+    if mode != "mono":
+        dp = params.dynamics
+        agent = party_segments(masks[0], hop_s, "agent")
+        customer = party_segments(masks[1], hop_s, "customer")
+        segments = classify(
+            agent,
+            customer,
+            interrupt_grace_s=dp.interrupt_grace_s,
+            backchannel_max_s=dp.backchannel_max_s,
+            backchannel_gap_s=dp.backchannel_gap_s,
+            simultaneous_s=dp.simultaneous_s,
+        )
+        talk_s = {"agent": out["agent_talk_s"], "customer": out["customer_talk_s"]}
+        found, found_events = interruption_measures(segments, talk_s)
+        out.update(found)
+        events += found_events
+        hold_spans = [tuple(e[k] for k in ("start_s", "end_s")) for e in hold_events]
+        turned, turn_events = turn_measures(build_turns(segments, dp.turn_max_pause_s), hold=hold_spans)
+        out.update(turned)
+        events += turn_events
+    parties = [("agent", params.agent_channel), ("customer", 1 - params.agent_channel)]
+    quality, notes = quality_measures(frames, parties, ~speaking & ~np.logical_or.reduce(hold), mode)
+    out.update(quality)
+    if warnings is not None:
+        warnings += notes
+    silence = ~speaking & ~on_hold
     dead, dead_events = dead_air_measures(
         silence, bounds, hop_s, out["span_s"], mp.dead_air_min_s, mp.dead_air_extra_s
     )

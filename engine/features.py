@@ -1,4 +1,4 @@
-"""Frame features of a call: level, speech activity and leak per channel.
+"""Frame features of a call: level, speech activity, leak and hold per channel.
 
 Everything a measure needs from the signal is computed here once, on the frame
 grid of ``kernels.framing`` (10 ms hop by default).
@@ -11,8 +11,11 @@ import numpy as np
 
 from kernels import framing
 from kernels.activity import speech_activity
-from kernels.crosstalk import leak_coupling_db, leak_explained
+from kernels.crosstalk import leak_coupling_db, leak_explained, leak_filter, leak_residual
 from kernels.energy import frame_energy_db
+from kernels.quality import clipped_count, zero_runs
+from kernels.runs import drop_short, mask_to_runs
+from kernels.steadiness import steadiness, steady_sound
 
 
 @dataclass
@@ -32,6 +35,14 @@ class Frames:
     leak_db : list of (float or None)
         Per channel, the coupling of the other channel's signal into it, dB;
         None where no leak was found.
+    hold : ndarray, shape (channels, n_frames), bool, optional
+        Steady non-speech sound (music, tones; ``kernels.steadiness``), bridged
+        over the silent gaps between its pieces; never speech.
+    digital_silence : list of list of (float, float)
+        Per channel, runs of exact zeros between its first and last non-zero
+        sample, ``(start_s, end_s)``.
+    clipped_share : list of float
+        Per channel, the share of samples in flat-topped runs at the peak.
     """
 
     hop_s: float
@@ -39,6 +50,9 @@ class Frames:
     floor_db: np.ndarray
     speech: np.ndarray
     leak_db: list = field(default_factory=list)
+    hold: np.ndarray = None
+    digital_silence: list = field(default_factory=list)
+    clipped_share: list = field(default_factory=list)
 
     @property
     def n_frames(self):
@@ -97,7 +111,121 @@ def frame_features(audio, params):
                 min_frames=xp.min_frames,
             )
         for a, b in ((0, 1), (1, 0)):
-            if leak[a] is not None:
-                exclude = leak_explained(energy[a], energy[b], leak[a], xp.margin_db)
-                speech[a] = speech_activity(energy[a], hop_s, exclude=exclude, half_db=half[a], **act)[0]
-    return Frames(hop_s=hop_s, energy_db=energy, floor_db=floor, speech=speech, leak_db=leak)
+            if leak[a] is None:
+                continue
+            e_a, half_a, coupling = energy[a], half[a], leak[a]
+            explained = leak_explained(e_a, energy[b], coupling, xp.margin_db)
+            fit = speech[b] & (energy[b] > first[b][2] - xp.loud_db) & explained & (e_a > floor[a] + xp.min_rise_db)
+            weight = np.repeat(fit, hop)[: audio.samples.shape[1]]
+            taps = max(2, int(round(xp.max_delay_s * audio.sample_rate)))
+            h, erle = leak_filter(audio.samples[a], audio.samples[b], weight, taps)
+            if erle >= xp.min_erle_db:
+                residual = leak_residual(audio.samples[a], audio.samples[b], h).astype(np.float32)
+                e_a = frame_energy_db(residual, hop, win)
+                half_a = half_hop_levels(residual, hop, e_a.shape[0])
+                coupling -= erle
+            exclude = leak_explained(e_a, energy[b], coupling, xp.margin_db)
+            speech[a] = speech_activity(e_a, hop_s, exclude=exclude, half_db=half_a, **act)[0]
+    hold = hold_frames(audio, speech, energy, hop, hop_s, params.hold)
+    min_speech = int(round(params.activity.min_speech_s / hop_s))
+    for ch in range(speech.shape[0]):
+        if hold[ch].any():
+            speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
+    hold = bridge_hold(hold, speech, int(round(params.hold.bridge_s / hop_s)))
+    qp = params.quality
+    return Frames(
+        hop_s=hop_s,
+        energy_db=energy,
+        floor_db=floor,
+        speech=speech,
+        leak_db=leak,
+        hold=hold,
+        digital_silence=[digital_silence(ch, audio.sample_rate, qp.digital_silence_min_s) for ch in audio.samples],
+        clipped_share=[clipped_share(ch, qp.clip_ratio, qp.clip_run, qp.clip_min_dbfs) for ch in audio.samples],
+    )
+
+
+def hold_frames(audio, speech, energy, hop, hop_s, hp):
+    """Frames of each channel's sound that are music or tones, not speech (``kernels.steadiness``).
+
+    Parameters
+    ----------
+    audio : engine.audio.Audio
+    speech : ndarray, shape (channels, n_frames), bool
+        Speech activity so far (any loud sound).
+    energy : ndarray, shape (channels, n_frames)
+        Frame levels, dBFS.
+    hop : int
+        Hop, samples.
+    hop_s : float
+        Hop, s.
+    hp : engine.params.HoldParams
+
+    Returns
+    -------
+    ndarray, shape (channels, n_frames), bool
+    """
+    hold = np.zeros_like(speech)
+    win = framing.win_samples(audio.sample_rate, hp.win_s)
+    bin_hz = audio.sample_rate / win
+    lo_bin = int(np.ceil(hp.band_hz[0] / bin_hz))
+    hi_bin = min(win // 2 + 1, int(np.floor(hp.band_hz[1] / bin_hz)) + 1)
+    lag = max(1, int(round(hp.lag_s / hop_s)))
+    width = max(1, int(round(hp.peak_width_hz / bin_hz)))
+    n = speech.shape[1]
+    for ch, x in enumerate(audio.samples):
+        valid = energy[ch][np.isfinite(energy[ch])]
+        active = speech[ch].copy()
+        if valid.size:
+            active |= energy[ch] > np.percentile(valid, 5) + hp.sound_db
+        if not active.any():
+            continue
+        stab, pure = steadiness(x, hop, win, lag, lo_bin, hi_bin, width)
+        hold[ch] = steady_sound(
+            stab[:n],
+            pure[:n],
+            energy[ch],
+            active,
+            hop_s,
+            stable_min=hp.stable_min,
+            pure_min=hp.pure_min,
+            window_s=hp.window_s,
+            steady_share=hp.steady_share,
+            tone_share=hp.tone_share,
+            dip_window_s=hp.dip_window_s,
+            dip_db=hp.dip_db,
+            max_dip_share=hp.max_dip_share,
+            music_min_s=hp.music_min_s,
+            tone_min_s=hp.tone_min_s,
+        )
+    return hold
+
+
+def bridge_hold(hold, speech, max_gap):
+    """Fill gaps shorter than ``max_gap`` frames between a channel's hold pieces where nobody speaks."""
+    out = hold.copy()
+    anyone = np.logical_or.reduce(speech, axis=0)
+    for ch in range(hold.shape[0]):
+        starts, ends = mask_to_runs(hold[ch])
+        for e, s in zip(ends[:-1], starts[1:]):
+            if s - e < max_gap and not anyone[e:s].any():
+                out[ch, e:s] = True
+    return out
+
+
+def digital_silence(x, sample_rate, min_s):
+    """Runs of exact zeros of at least ``min_s`` between the first and last non-zero sample, s."""
+    starts, ends = zero_runs(x, max(1, int(round(min_s * sample_rate))))
+    return [
+        (round(a / sample_rate, 6), round(b / sample_rate, 6))
+        for a, b in zip(starts.tolist(), ends.tolist())
+        if a > 0 and b < x.shape[0]
+    ]
+
+
+def clipped_share(x, ratio, min_run, min_dbfs):
+    """Share of samples in flat-topped runs at the channel's peak (0 when the peak is under ``min_dbfs``)."""
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if peak <= 0 or 20 * np.log10(peak) < min_dbfs:
+        return 0.0
+    return clipped_count(x, ratio * peak, min_run) / x.shape[0]

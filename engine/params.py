@@ -97,6 +97,12 @@ class CrosstalkParams:
         Destination frames below source level + coupling + this are leak, dB.
     min_frames : int
         Loud source frames needed before a leak is decided.
+    max_delay_s : float
+        Longest leak path the cancelling filter covers, s (its length).
+    min_erle_db : float
+        The fitted leak is taken out of the destination only when that lowers
+        the leak-only frames' power by at least this much, dB; otherwise frames
+        are judged on their levels alone.
     """
 
     loud_db: float = 10.0
@@ -104,6 +110,123 @@ class CrosstalkParams:
     min_corr: float = 0.8
     margin_db: float = 4.0
     min_frames: int = 100
+    max_delay_s: float = 0.016
+    min_erle_db: float = 6.0
+
+
+@dataclass(frozen=True)
+class HoldParams:
+    """Hold music, ringback, DTMF and other steady non-speech sound (``kernels.steadiness``).
+
+    Attributes
+    ----------
+    win_s : float
+        Spectral window, s (32 ms: 31 Hz bins).
+    lag_s : float
+        Time between the spectra compared for stability, s.
+    band_hz : tuple of float
+        Band whose spectrum is compared, Hz (the telephone band).
+    peak_width_hz : float
+        Half-width of a spectral peak for the purity, Hz.
+    stable_min : float
+        A frame whose stability reaches this is steady (cosine similarity, 0..1).
+    pure_min : float
+        A frame whose purity reaches this is a tone frame (power share, 0..1).
+    window_s : float
+        Window over which shares of steady or pure frames are taken, s.
+    steady_share : float
+        Least share of steady frames that makes music-like sound.
+    tone_share : float
+        Least share of pure frames that makes tone-like sound.
+    dip_window_s : float
+        A frame more than ``dip_db`` under the loudest frame within half this
+        window is a dip (a valley between syllables), s.
+    dip_db : float
+        Depth of a dip, dB.
+    max_dip_share : float
+        Music-like sound has at most this share of dips (speech: 0.2-0.6).
+    music_min_s : float
+        Shortest music-like stretch that is hold, s (a held vowel or "uhm" is shorter).
+    tone_min_s : float
+        Shortest tone-like stretch that is hold, s (a 0.4 s ringback burst is longer).
+    bridge_s : float
+        Gaps shorter than this between hold stretches of a channel are hold too
+        when nobody speaks in them (ringback is silent for 4 s between bursts), s.
+    sound_db : float
+        Besides speech, frames this far above the channel's quietest level (its
+        5th percentile, digital silence left out) are examined: the adaptive
+        noise floor of the speech activity stage climbs onto music that lasts
+        longer than its window, so long hold music is no longer "speech", dB.
+    """
+
+    win_s: float = 0.032
+    lag_s: float = 0.030
+    band_hz: tuple = (250.0, 3400.0)
+    peak_width_hz: float = 32.0
+    stable_min: float = 0.9
+    pure_min: float = 0.99
+    window_s: float = 2.0
+    steady_share: float = 0.8
+    tone_share: float = 0.2
+    dip_window_s: float = 0.5
+    dip_db: float = 10.0
+    max_dip_share: float = 0.1
+    music_min_s: float = 1.0
+    tone_min_s: float = 0.3
+    bridge_s: float = 5.0
+    sound_db: float = 10.0
+
+
+@dataclass(frozen=True)
+class DynamicsParams:
+    """Interruptions, backchannels and turns (``engine.measures.interruptions``, ``.turns``).
+
+    Attributes
+    ----------
+    interrupt_grace_s : float
+        Least overlap that makes an interruption, s (SPEC: 0.5).
+    backchannel_max_s : float
+        Longest vocalisation that can be a backchannel, s (SPEC: 1.0).
+    backchannel_gap_s : float
+        A backchannel sits in the other party's speech or in a pause of it no
+        further than this from its speech on both sides, s.
+    simultaneous_s : float
+        A party starting less than this after the other's onset starts with it
+        and interrupts nobody, s.
+    turn_max_pause_s : float
+        A same-party pause at least this long ends a turn (monologue), s.
+    """
+
+    interrupt_grace_s: float = 0.5
+    backchannel_max_s: float = 1.0
+    backchannel_gap_s: float = 0.5
+    simultaneous_s: float = 0.2
+    turn_max_pause_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class QualityParams:
+    """Line and recording checks (``engine.measures.quality``).
+
+    Attributes
+    ----------
+    digital_silence_min_s : float
+        Exact-zero runs at least this long between a channel's first and last
+        non-zero sample are digital silence (mute, redaction), s.
+    clip_ratio : float
+        Samples within this fraction of a channel's peak, in runs of at least
+        ``clip_run`` samples, are clipped (a flat top: integer full scale, or the
+        µ-law/A-law ceiling).
+    clip_run : int
+        Least run of samples at the peak that is clipping.
+    clip_min_dbfs : float
+        A channel whose peak is below this never counts as clipped, dBFS.
+    """
+
+    digital_silence_min_s: float = 0.2
+    clip_ratio: float = 0.999
+    clip_run: int = 3
+    clip_min_dbfs: float = -6.0
 
 
 @dataclass(frozen=True)
@@ -138,7 +261,7 @@ class Params:
     identical_tol : float
         Two channels whose largest sample difference is at most this fraction of
         the larger channel's peak are the same signal (mono saved as stereo).
-    frame, activity, crosstalk, measures
+    frame, activity, crosstalk, measures, hold, dynamics, quality
         The parameter groups above.
     """
 
@@ -149,6 +272,9 @@ class Params:
     activity: ActivityParams = field(default_factory=ActivityParams)
     crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)
     measures: MeasureParams = field(default_factory=MeasureParams)
+    hold: HoldParams = field(default_factory=HoldParams)
+    dynamics: DynamicsParams = field(default_factory=DynamicsParams)
+    quality: QualityParams = field(default_factory=QualityParams)
 
     def __post_init__(self):
         if self.agent_channel not in (0, 1):

@@ -22,8 +22,15 @@ dB on the frame grid):
    lower half of ``d`` is taken: a leak when ``e_a`` and ``e_b`` correlate there
    (Pearson r at least ``min_corr``), with coupling ``g`` the 25th percentile of
    ``d``. Independent speech or noise on ``a`` does not follow ``b``'s syllables.
-3. Where a leak is found, a frame of ``a`` whose level is below
-   ``e_b + g + margin_db`` is explained by the leak and cannot be speech.
+3. Where a leak is found, a causal FIR filter (``leak_filter``, least squares on
+   the frames of step 1 that the leak explains) models the path from ``b`` to
+   ``a``; when it takes at least ``min_erle_db`` out of those frames, the
+   filtered ``b`` is subtracted from ``a`` (``leak_residual``) and the speech of
+   ``a`` is found on what remains. The party's own speech in overlap, which a
+   level rule would drop whenever the other party is loud, survives that.
+4. A frame of ``a`` (or of the residual, whose coupling is ``g`` less the
+   cancellation) whose level is below ``e_b + g + margin_db`` is explained by
+   the leak and cannot be speech.
 
 The frame windows (25 ms) absorb delays of a few milliseconds.
 """
@@ -87,3 +94,63 @@ def leak_explained(e_a, e_b, coupling_db, margin_db):
     out = np.empty(e_a.shape[0], dtype=np.bool_)
     _explained(e_a, e_b, np.float32(coupling_db), np.float32(margin_db), out)
     return out
+
+
+def _xcorr(x, y, max_lag):
+    """``c[k] = sum_n x[n] * y[n - k]`` for ``k = 0..max_lag`` (FFT)."""
+    n = x.shape[0] + max_lag + 1
+    size = 1 << (n - 1).bit_length()
+    c = np.fft.irfft(np.fft.rfft(x, size) * np.conj(np.fft.rfft(y, size)), size)
+    return c[: max_lag + 1]
+
+
+def leak_filter(a, b, weight, taps, ridge=1e-3):
+    """Least-squares FIR ``h`` (``taps`` long, causal) with ``a[n] ~ sum_k h[k] b[n - k]``.
+
+    Fitted only on the samples where ``weight`` is 1 (where ``a`` carries the leak
+    of ``b`` and nothing else): an echo path or a microphone picking up the
+    other talker is, over a call, close to a fixed linear filter with a delay of
+    a few milliseconds.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (n_samples,)
+        Destination and source channel.
+    weight : ndarray, shape (n_samples,)
+        1 on the fitting samples, 0 elsewhere.
+    taps : int
+        Filter length, samples (it must cover the delay).
+    ridge : float
+        Tikhonov term, relative to the source power on the fitting samples.
+
+    Returns
+    -------
+    h : ndarray, shape (taps,), float64
+    erle_db : float
+        Echo return loss enhancement on the fitting samples: power of ``a``
+        over power of ``a - h * b`` there, dB (0 when nothing was fitted).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    w = np.asarray(weight, dtype=np.float64)
+    if w.sum() < 4 * taps:
+        return np.zeros(taps), 0.0
+    bw, aw = b * w, a * w
+    r = _xcorr(aw, b, taps - 1)  # sum_n w a[n] b[n-k]
+    acf = _xcorr(bw, bw, taps - 1)  # Toeplitz approximation of sum_n w b[n-j] b[n-k]
+    R = acf[np.abs(np.subtract.outer(np.arange(taps), np.arange(taps)))]
+    R[np.diag_indices(taps)] += ridge * acf[0] + 1e-20
+    h = np.linalg.solve(R, r)
+    resid = leak_residual(a, b, h) * w
+    p_a, p_r = float(np.sum(aw * aw)), float(np.sum(resid * resid))
+    erle = 10 * np.log10(p_a / p_r) if p_r > 0 and p_a > 0 else 0.0
+    return h, erle
+
+
+def leak_residual(a, b, h):
+    """``a - h * b``: the destination with the fitted leak taken out (same length)."""
+    a = np.asarray(a, dtype=np.float64)
+    n = a.shape[0]
+    size = 1 << (n + h.shape[0] - 1).bit_length()
+    est = np.fft.irfft(np.fft.rfft(np.asarray(b, dtype=np.float64), size) * np.fft.rfft(h, size), size)[:n]
+    return a - est

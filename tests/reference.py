@@ -67,3 +67,64 @@ def windowed_percentile(e, step, width, q, valid_above, min_count):
         if len(seg) >= max(min_count, 1):
             out[k] = np.percentile(seg.astype(np.float64), q)
     return out
+
+
+def stability(spec, lag):
+    spec = np.asarray(spec, np.float64)
+    n = len(spec)
+    norms = np.linalg.norm(spec, axis=1)
+    out = np.zeros(n)
+    for i in range(n):
+        for j in (i - lag, i + lag):
+            if 0 <= j < n and norms[i] > 0 and norms[j] > 0:
+                out[i] = max(out[i], spec[i] @ spec[j] / (norms[i] * norms[j]))
+    return out
+
+
+def purity(spec, width):
+    spec = np.asarray(spec, np.float64)
+    out = np.zeros(len(spec))
+    for i, row in enumerate(spec):
+        power = row**2
+        total = power.sum()
+        if total == 0:
+            continue
+        free = np.ones(len(row), bool)
+        acc = 0.0
+        for _ in range(2):
+            if not free.any():
+                break
+            k = int(np.argmax(np.where(free, row, -1.0)))
+            lo, hi = max(0, k - width), min(len(row), k + width + 1)
+            acc += power[lo:hi][free[lo:hi]].sum()
+            free[lo:hi] = False
+        out[i] = acc / total
+    return out
+
+
+def dips(level_db, half, depth_db):
+    level_db = np.asarray(level_db, np.float64)
+    n = len(level_db)
+    return np.array([level_db[i] < level_db[max(0, i - half) : i + half + 1].max() - depth_db for i in range(n)], bool)
+
+
+def windowed_share(flag, active, half):
+    flag, active = np.asarray(flag, bool), np.asarray(active, bool)
+    out = np.zeros(len(flag))
+    for s, e in zip(*mask_to_runs(active)):
+        for k in range(s, e):
+            lo, hi = max(s, k - half), min(e, k + half + 1)
+            out[k] = flag[lo:hi].mean()
+    return out
+
+
+def zero_runs(x, min_len):
+    s, e = mask_to_runs(np.asarray(x) == 0)
+    keep = (e - s) >= max(min_len, 1)
+    return s[keep], e[keep]
+
+
+def clipped_count(x, level, min_run):
+    s, e = mask_to_runs(np.abs(np.asarray(x, np.float32)) >= np.float32(level))
+    lengths = e - s
+    return int(lengths[lengths >= max(min_run, 1)].sum())

@@ -62,3 +62,42 @@ def match_stretches(pred, truth, max_shift_s=1.0):
 def total_s(intervals):
     """Sum of interval lengths, s."""
     return float(sum(e - s for s, e in intervals))
+
+
+def match_events(pred, truth, tolerance_s=0.3, same=None):
+    """Pair predicted and true events by onset, nearest first, each used once.
+
+    Parameters
+    ----------
+    pred, truth : list of dict
+        Events with ``start_s``.
+    tolerance_s : float
+        Largest onset difference of a pair, s.
+    same : callable, optional
+        ``same(p, t)`` must hold for a pair (e.g. the same party).
+
+    Returns
+    -------
+    list of (int, int)
+        ``(pred_index, truth_index)`` pairs.
+    """
+    candidates = sorted(
+        (abs(p["start_s"] - t["start_s"]), i, j)
+        for i, p in enumerate(pred)
+        for j, t in enumerate(truth)
+        if abs(p["start_s"] - t["start_s"]) <= tolerance_s and (same is None or same(p, t))
+    )
+    used_p, used_t, pairs = set(), set(), []
+    for _, i, j in candidates:
+        if i not in used_p and j not in used_t:
+            used_p.add(i)
+            used_t.add(j)
+            pairs.append((i, j))
+    return pairs
+
+
+def event_f1(n_pairs, n_pred, n_truth):
+    """F1 of matched events (1.0 when there is nothing to find and nothing found)."""
+    if n_pred == 0 and n_truth == 0:
+        return 1.0
+    return 2 * n_pairs / (n_pred + n_truth)

@@ -1,0 +1,284 @@
+"""Steady non-speech sound: hold music, ringback, DTMF and other tones.
+
+An energy detector calls any loud sound speech. Speech, though, never holds
+still: the vocal folds glide in pitch, the articulators move every 50-200 ms,
+so the short-time spectrum changes from one 30 ms step to the next. Music holds
+a note's partials for hundreds of milliseconds, and signalling tones (ringback,
+DTMF, dial tone) are one or two pure sines. Two frame features capture this
+(Scheirer & Slaney 1997 use the same physics: speech has more spectral flux
+than music):
+
+stability ``s[i]``
+    Cosine similarity of the magnitude spectra (``lo_bin`` to ``hi_bin``, the
+    telephone band) of frame ``i`` and frame ``i - lag`` or ``i + lag``, whichever
+    is higher (so the first and last frames of a steady stretch count too):
+    ``s = <|X_i|, |X_j|> / (||X_i|| ||X_j||)``, 0..1. Level changes do not move
+    it; pitch glides and formant moves do.
+purity ``p[i]``
+    Share of the frame's in-band power within ``width`` bins of its two
+    strongest peaks, 0..1. A dual-tone frame is close to 1; voiced speech puts
+    power in many harmonics.
+
+dip ``d[i]``
+    True when the frame's level is more than ``depth_db`` under the loudest
+    level within ``half`` frames of it: the valleys between syllables. Speech
+    opens and closes the vocal tract three to five times a second (the 4 Hz
+    syllabic modulation), so a fifth or more of its frames are dips; a held
+    tune has almost none.
+
+Stretches are then judged as a whole (``windowed_share``): within a run of
+active frames, the share of frames that are steady (``s >= stable_min``), pure
+(``p >= pure_min``) or dips, over a window around each frame. Music is steady
+and has few dips; tones are pure (their on/off cadence may dip as it likes).
+
+Spectra are computed by ``frame_spectra`` (NumPy FFT, in blocks); the kernels
+here are plain loops over frames.
+"""
+
+import numpy as np
+
+from kernels._jit import kernel
+from kernels.framing import n_frames as count_frames
+
+
+@kernel
+def _stability(spec, lag, out):
+    n, m = spec.shape
+    norms = np.empty(n)
+    for i in range(n):
+        acc = 0.0
+        for k in range(m):
+            v = np.float64(spec[i, k])
+            acc += v * v
+        norms[i] = np.sqrt(acc)
+    for i in range(n):
+        best = 0.0
+        for j in (i - lag, i + lag):
+            if j < 0 or j >= n or norms[i] == 0.0 or norms[j] == 0.0:
+                continue
+            acc = 0.0
+            for k in range(m):
+                acc += np.float64(spec[i, k]) * np.float64(spec[j, k])
+            sim = acc / (norms[i] * norms[j])
+            if sim > best:
+                best = sim
+        out[i] = best
+
+
+@kernel
+def _purity(spec, width, out):
+    n, m = spec.shape
+    taken = np.zeros(m, dtype=np.bool_)
+    for i in range(n):
+        total = 0.0
+        for k in range(m):
+            v = np.float64(spec[i, k])
+            total += v * v
+            taken[k] = False
+        if total == 0.0:
+            out[i] = 0.0
+            continue
+        acc = 0.0
+        for _ in range(2):
+            best, arg = -1.0, -1
+            for k in range(m):
+                if not taken[k] and spec[i, k] > best:
+                    best, arg = spec[i, k], k
+            if arg < 0:
+                break
+            for k in range(max(0, arg - width), min(m, arg + width + 1)):
+                if not taken[k]:
+                    v = np.float64(spec[i, k])
+                    acc += v * v
+                    taken[k] = True
+        out[i] = acc / total
+
+
+@kernel
+def _dips(level_db, half, depth_db, out):
+    n = level_db.shape[0]
+    for i in range(n):
+        top = -np.inf
+        for j in range(max(0, i - half), min(n, i + half + 1)):
+            if level_db[j] > top:
+                top = level_db[j]
+        out[i] = level_db[i] < top - depth_db
+
+
+def dips(level_db, half, depth_db):
+    """Frames more than ``depth_db`` under the loudest frame within ``half`` frames.
+
+    Parameters
+    ----------
+    level_db : ndarray, shape (n,)
+        Frame levels, dBFS (``-inf`` allowed).
+    half : int
+        Half window, frames.
+    depth_db : float
+        Depth, dB.
+
+    Returns
+    -------
+    ndarray, shape (n,), bool
+    """
+    level_db = np.ascontiguousarray(level_db, dtype=np.float32)
+    out = np.empty(level_db.shape[0], dtype=np.bool_)
+    _dips(level_db, int(max(half, 0)), np.float32(depth_db), out)
+    return out
+
+
+@kernel
+def _windowed_share(flag, active, half, out):
+    n = flag.shape[0]
+    cum = np.zeros(n + 1)
+    for i in range(n):
+        cum[i + 1] = cum[i] + (1.0 if flag[i] and active[i] else 0.0)
+    i = 0
+    while i < n:
+        if not active[i]:
+            out[i] = 0.0
+            i += 1
+            continue
+        j = i
+        while j < n and active[j]:
+            j += 1
+        for k in range(i, j):
+            lo = max(i, k - half)
+            hi = min(j, k + half + 1)
+            out[k] = (cum[hi] - cum[lo]) / (hi - lo)
+        i = j
+
+
+def frame_spectra(x, hop, win, lo_bin, hi_bin, first=0, last=None):
+    """Magnitude spectra of frames ``first..last-1``, bins ``lo_bin..hi_bin-1``.
+
+    Frame ``i``'s Hann window of ``win`` samples is centred as in
+    ``kernels.framing``; samples outside the signal are zeros.
+
+    Returns
+    -------
+    ndarray, shape (last - first, hi_bin - lo_bin), float32
+    """
+    x = np.asarray(x, dtype=np.float32)
+    total = count_frames(x.shape[0], hop)
+    last = total if last is None else min(last, total)
+    if last <= first:
+        return np.zeros((0, hi_bin - lo_bin), dtype=np.float32)
+    a = first * hop + hop // 2 - win // 2
+    b = (last - 1) * hop + hop // 2 - win // 2 + win
+    seg = np.zeros(b - a, dtype=np.float32)
+    lo, hi = max(a, 0), min(b, x.shape[0])
+    if hi > lo:
+        seg[lo - a : hi - a] = x[lo:hi]
+    frames = np.lib.stride_tricks.sliding_window_view(seg, win)[::hop][: last - first]
+    spec = np.abs(np.fft.rfft(frames * np.hanning(win).astype(np.float32), axis=1))
+    return np.ascontiguousarray(spec[:, lo_bin:hi_bin], dtype=np.float32)
+
+
+def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096):
+    """Stability and purity of every frame of one channel.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,), float32
+        One channel.
+    hop, win : int
+        Frame hop and spectral window, samples.
+    lag : int
+        Frames between the spectra compared (``lag * hop`` samples).
+    lo_bin, hi_bin : int
+        FFT bins kept (of a ``win``-point FFT).
+    width : int
+        Peak half-width for the purity, bins.
+    block : int
+        Frames per FFT block (bounds the memory).
+
+    Returns
+    -------
+    stability, purity : ndarray, shape (n_frames,), float32
+    """
+    if hop < 1 or win < 2 or lag < 1 or not 0 <= lo_bin < hi_bin <= win // 2 + 1:
+        raise ValueError("steadiness: need hop >= 1, win >= 2, lag >= 1 and 0 <= lo_bin < hi_bin <= win // 2 + 1")
+    n = count_frames(len(x), hop)
+    stab = np.zeros(n, dtype=np.float32)
+    pure = np.zeros(n, dtype=np.float32)
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        lo, hi = max(0, a - lag), min(n, b + lag)
+        spec = frame_spectra(x, hop, win, lo_bin, hi_bin, lo, hi)
+        s = np.empty(hi - lo)
+        _stability(spec, int(lag), s)
+        stab[a:b] = s[a - lo : b - lo]
+        p = np.empty(b - a)
+        _purity(spec[a - lo : b - lo], int(width), p)
+        pure[a:b] = p
+    return stab, pure
+
+
+def windowed_share(flag, active, half):
+    """Share of flagged frames within ``half`` frames of each active frame, inside its active run.
+
+    Parameters
+    ----------
+    flag, active : ndarray, shape (n,), bool
+    half : int
+        Half window, frames.
+
+    Returns
+    -------
+    ndarray, shape (n,), float64
+        0 outside active runs.
+    """
+    flag = np.ascontiguousarray(flag, dtype=np.bool_)
+    active = np.ascontiguousarray(active, dtype=np.bool_)
+    if flag.shape != active.shape or flag.ndim != 1:
+        raise ValueError("windowed_share: flag and active must be 1-D and of one shape")
+    out = np.zeros(flag.shape[0])
+    _windowed_share(flag, active, int(max(half, 0)), out)
+    return out
+
+
+def steady_sound(stability, purity, level_db, active, hop_s, *, stable_min, pure_min, window_s, steady_share,
+                 tone_share, dip_window_s, dip_db, max_dip_share, music_min_s, tone_min_s):
+    """Frames of active sound that are music or tones rather than speech.
+
+    A frame of an active run is *music-like* when at least ``steady_share`` of
+    the run's frames within ``window_s / 2`` of it are steady
+    (``stability >= stable_min``) and at most ``max_dip_share`` are dips
+    (``dips(level_db, dip_window_s / 2, dip_db)``), and *tone-like* when at
+    least ``tone_share`` of them are pure (``purity >= pure_min``). Music-like runs shorter than
+    ``music_min_s`` and tone-like runs shorter than ``tone_min_s`` are dropped:
+    a held "uhm" is steady for half a second, not for a second.
+
+    Parameters
+    ----------
+    stability, purity : ndarray, shape (n_frames,)
+        From ``steadiness``.
+    level_db : ndarray, shape (n_frames,)
+        Frame levels, dBFS.
+    active : ndarray, shape (n_frames,), bool
+        Frames with sound (speech activity before this check).
+    hop_s : float
+        Frame hop, s.
+    stable_min, pure_min, window_s, steady_share, tone_share, dip_window_s, dip_db, max_dip_share,
+    music_min_s, tone_min_s
+        See ``engine.params.HoldParams``.
+
+    Returns
+    -------
+    ndarray, shape (n_frames,), bool
+    """
+    from kernels.runs import drop_short
+
+    half = int(round(window_s / hop_s / 2))
+    active = np.asarray(active, dtype=np.bool_)
+    dipped = dips(level_db, int(round(dip_window_s / hop_s / 2)), dip_db)
+    music = (
+        active
+        & (windowed_share(np.asarray(stability) >= stable_min, active, half) >= steady_share)
+        & (windowed_share(dipped, active, half) <= max_dip_share)
+    )
+    tones = active & (windowed_share(np.asarray(purity) >= pure_min, active, half) >= tone_share)
+    music = drop_short(music, int(round(music_min_s / hop_s)))
+    tones = drop_short(tones, int(round(tone_min_s / hop_s)))
+    return music | tones
