@@ -1,0 +1,82 @@
+"""The same batch on a Dask cluster (two local worker processes, loopback only)."""
+
+import importlib.util
+import logging
+import os
+import signal
+
+import pyarrow.parquet as pq
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+from engine.analyze import analyze_call
+from engine.batch import run_batch
+from engine.cli import main
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("distributed") is None, reason="needs the optional 'distributed' package"
+)
+
+
+def crashing_analysis(path, params=None, events=False):
+    """Kills its own process on 'poison' files (sent to Dask workers by name)."""
+    if "poison" in os.path.basename(path):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return analyze_call(path, params=params, events=events)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, silence_logs=logging.ERROR,
+    ) as c:
+        yield c
+
+
+def calls(folder, n):
+    folder.mkdir()
+    x, sr = sf.read(FIXTURES / "demo_call.wav", dtype="int16")
+    for i in range(n):
+        start = int((2 + 3 * i) * sr)
+        sf.write(folder / f"call_{i}.wav", x[start:start + 3 * sr], sr, subtype="PCM_16")
+
+
+def test_dask_gives_the_rows_of_local_workers(cluster, tmp_path):
+    folder = tmp_path / "in"
+    calls(folder, 5)
+    (folder / "empty.wav").write_bytes(b"")
+    local = run_batch([folder], tmp_path / "local", jobs=2, events=True)
+    remote = run_batch([folder], tmp_path / "dask", executor=cluster.scheduler_address, events=True)
+    assert remote.analysed == local.analysed == 6 and remote.failed == local.failed == {"empty": 1}
+    for name in ("calls.parquet", "events.parquet"):
+        a = pq.read_table(tmp_path / "local" / name)
+        b = pq.read_table(tmp_path / "dask" / name)
+        assert b.to_pylist() == a.to_pylist() and b.schema.equals(a.schema, check_metadata=True)
+    assert (tmp_path / "dask" / "calls.parquet").read_bytes() == (tmp_path / "local" / "calls.parquet").read_bytes()
+    host_port = cluster.scheduler_address.split("://")[1]
+    r = CliRunner().invoke(main, ["batch", str(folder), "-o", str(tmp_path / "cli"), "--executor",
+                                  f"dask://{host_port}", "--events"])
+    assert r.exit_code == 1 and "6 calls, 5 ok, 1 failed (1 empty)" in r.stderr, r.output
+    assert (tmp_path / "cli" / "calls.parquet").read_bytes() == (tmp_path / "local" / "calls.parquet").read_bytes()
+
+
+def test_a_file_that_kills_dask_workers_gets_one_worker_crash_row(cluster, tmp_path):
+    from distributed import Client
+
+    folder = tmp_path / "in"
+    calls(folder, 4)
+    poison = folder / "call_2_poison.wav"
+    (folder / "call_2.wav").rename(poison)
+    with Client(cluster) as client:
+        client.write_scheduler_file(str(tmp_path / "scheduler.json"))
+    r = run_batch([folder], tmp_path / "out", scheduler_file=str(tmp_path / "scheduler.json"),
+                  analysis=crashing_analysis)
+    rows = pq.read_table(tmp_path / "out" / "calls.parquet").to_pylist()
+    assert [row["status"] for row in rows] == ["ok", "ok", "failed", "ok"]
+    assert rows[2]["path"] == str(poison) and rows[2]["error_kind"] == "worker_crash"
+    assert r.failed == {"worker_crash": 1}
