@@ -146,7 +146,7 @@ def _open_info(path):
         raise DecodeError("empty file (0 bytes)", path, "empty")
     _wave_header(path, size)
     try:
-        return sf.info(path)
+        return sf.info(os.fsencode(path))
     except (sf.LibsndfileError, RuntimeError) as exc:
         reason = getattr(exc, "error_string", None) or str(exc)
         raise DecodeError(f"not a readable audio file: {reason}", path, "unreadable") from None
@@ -235,7 +235,7 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
     _check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
     dtype = "int16" if info.subtype in _INT16_SUBTYPES else "float32"
     try:
-        data, rate = sf.read(path, dtype=dtype, always_2d=True)
+        data, rate = sf.read(os.fsencode(path), dtype=dtype, always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
         reason = getattr(exc, "error_string", None) or str(exc)
         raise DecodeError(f"decoding failed: {reason}", path, "unreadable") from None

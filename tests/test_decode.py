@@ -122,3 +122,12 @@ def test_array_input_errors():
         from_array(np.zeros((16000, 2), np.float32), SR)
     with pytest.raises(DecodeError, match="NaN"):
         from_array(np.full((2, 16000), np.nan, np.float32), SR)
+
+
+def test_non_utf8_file_name(tmp_path):
+    import os
+
+    name = os.path.join(os.fsencode(tmp_path), b"caf\xe9 call.wav")
+    write(os.fsdecode(name), stereo())
+    rec = analyze_call(os.fsdecode(name))
+    assert rec["status"] == "ok" and rec["duration_s"] == 3.0
