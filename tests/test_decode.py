@@ -128,6 +128,6 @@ def test_non_utf8_file_name(tmp_path):
     import os
 
     name = os.path.join(os.fsencode(tmp_path), b"caf\xe9 call.wav")
-    write(os.fsdecode(name), stereo())
+    write(name, stereo())
     rec = analyze_call(os.fsdecode(name))
     assert rec["status"] == "ok" and rec["duration_s"] == 3.0
