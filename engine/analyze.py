@@ -10,8 +10,10 @@ from engine.features import frame_features
 from engine.measures.dead_air import dead_air_measures
 from engine.measures.hold import hold_measures
 from engine.measures.interruptions import classify, interruption_measures, party_segments
+from engine.measures.pitch import pitch_measures
 from engine.measures.quality import quality_measures
 from engine.measures.turns import build_turns, turn_measures
+from engine.measures.voice import voice_measures
 from engine.measures.talk import span_measures, speech_events, talk_measures
 from engine.params import Params
 
@@ -102,6 +104,7 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
         # One schema for every event, so event tables line up across calls.
         event.setdefault("by", None)
         event.setdefault("of", None)
+        event.setdefault("rate_sps", None)
     leaks = [db for db in frames.leak_db if db is not None]
     record["crosstalk"] = round(max(leaks), 2) if leaks else None
     for ch, db in enumerate(frames.leak_db):
@@ -173,6 +176,13 @@ def call_measures(frames, mode, params, events, warnings=None):
         turned, turn_events = turn_measures(build_turns(segments, dp.turn_max_pause_s), hold=hold_spans)
         out.update(turned)
         events += turn_events
+    if mode == "mono" or frames.f0_hz is None:
+        out.update({f"{p}_{k}": None for p in ("agent", "customer") for k in ("f0_median_hz", "f0_range_st")})
+    else:
+        pitch_parties = [("agent", params.agent_channel), ("customer", 1 - params.agent_channel)]
+        out.update(pitch_measures(frames, masks, pitch_parties, params.pitch.min_voiced_s))
+    channels = (params.agent_channel, 1 - params.agent_channel)
+    out.update(voice_measures(frames, mode, params, masks, channels, bounds, events))
     parties = [("agent", params.agent_channel), ("customer", 1 - params.agent_channel)]
     quality, notes = quality_measures(frames, parties, ~speaking & ~np.logical_or.reduce(hold), mode)
     out.update(quality)

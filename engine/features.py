@@ -13,8 +13,10 @@ from kernels import framing
 from kernels.activity import speech_activity
 from kernels.crosstalk import leak_coupling_db, leak_explained, leak_filter, leak_residual
 from kernels.energy import frame_energy_db
+from kernels.pitch import track_f0
 from kernels.quality import clipped_count, zero_runs
 from kernels.runs import drop_short, mask_to_runs
+from kernels.spectral import spectral_features
 from kernels.steadiness import steadiness, steady_sound
 
 
@@ -43,6 +45,15 @@ class Frames:
         sample, ``(start_s, end_s)``.
     clipped_share : list of float
         Per channel, the share of samples in flat-topped runs at the peak.
+    band_power : ndarray, shape (channels, n_frames), float32, optional
+        Power of the telephone band in speech frames (0 elsewhere), the intensity
+        contour of syllable nuclei (``kernels.spectral``).
+    alpha_db, hammarberg_db : ndarray, shape (channels, n_frames), float32, optional
+        Alpha ratio and Hammarberg index of speech frames, dB (NaN elsewhere).
+    f0_hz : ndarray, shape (channels, n_frames), float32, optional
+        Fundamental frequency, Hz; NaN where unvoiced (``kernels.pitch``).
+    voiced : ndarray, shape (channels, n_frames), bool, optional
+        Voicing decision.
     """
 
     hop_s: float
@@ -53,6 +64,11 @@ class Frames:
     hold: np.ndarray = None
     digital_silence: list = field(default_factory=list)
     clipped_share: list = field(default_factory=list)
+    band_power: np.ndarray = None
+    alpha_db: np.ndarray = None
+    hammarberg_db: np.ndarray = None
+    f0_hz: np.ndarray = None
+    voiced: np.ndarray = None
 
     @property
     def n_frames(self):
@@ -133,6 +149,8 @@ def frame_features(audio, params):
             speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
     hold = bridge_hold(hold, speech, int(round(params.hold.bridge_s / hop_s)))
     qp = params.quality
+    f0_hz, voiced = pitch_frames(audio, speech, hop, params.pitch)
+    band_power, alpha_db, hammarberg_db = tilt_features(audio, speech, hop, params)
     return Frames(
         hop_s=hop_s,
         energy_db=energy,
@@ -142,7 +160,49 @@ def frame_features(audio, params):
         hold=hold,
         digital_silence=[digital_silence(ch, audio.sample_rate, qp.digital_silence_min_s) for ch in audio.samples],
         clipped_share=[clipped_share(ch, qp.clip_ratio, qp.clip_run, qp.clip_min_dbfs) for ch in audio.samples],
+        band_power=band_power,
+        alpha_db=alpha_db,
+        hammarberg_db=hammarberg_db,
+        f0_hz=f0_hz,
+        voiced=voiced,
     )
+
+
+def pitch_frames(audio, speech, hop, pp):
+    """F0 and voicing of every channel, gated by its speech when ``pp.gate``.
+
+    Returns
+    -------
+    f0_hz : ndarray, shape (channels, n_frames), float32
+    voiced : ndarray, shape (channels, n_frames), bool
+    """
+    out = [
+        track_f0(ch, audio.sample_rate, hop, fmin=pp.fmin_hz, fmax=pp.fmax_hz, gate=speech[c] if pp.gate else None)
+        for c, ch in enumerate(audio.samples)
+    ]
+    n = speech.shape[1]
+    f0 = np.stack([o[0][:n] for o in out])
+    voiced = np.stack([o[1][:n] for o in out])
+    return f0, voiced
+
+
+def tilt_features(audio, speech, hop, params):
+    """Band power, alpha ratio and Hammarberg index of each channel's speech frames.
+
+    Returns
+    -------
+    band_power, alpha_db, hammarberg_db : ndarray, shape (channels, n_frames), float32
+        See ``kernels.spectral``.
+    """
+    rp, ap = params.rate, params.agitation
+    out = [
+        spectral_features(
+            ch, audio.sample_rate, hop, speech[c], win_s=rp.spectral_win_s, nuclei_band_hz=rp.band_hz,
+            alpha_bands_hz=ap.alpha_bands_hz, hammarberg_bands_hz=ap.hammarberg_bands_hz,
+        )
+        for c, ch in enumerate(audio.samples)
+    ]
+    return tuple(np.stack([o[k] for o in out]) for k in range(3))
 
 
 def hold_frames(audio, speech, energy, hop, hop_s, hp):

@@ -230,6 +230,26 @@ class QualityParams:
 
 
 @dataclass(frozen=True)
+class PitchParams:
+    """F0 tracking (see ``kernels.pitch``) and the pitch measures.
+
+    Attributes
+    ----------
+    fmin_hz, fmax_hz : float
+        F0 search range, Hz (SPEC §2: 60-500 Hz).
+    gate : bool
+        Analyse only the frames of the channel's own speech (others are unvoiced).
+    min_voiced_s : float
+        Least voiced speech a party needs for ``f0_median_hz`` and ``f0_range_st``, s.
+    """
+
+    fmin_hz: float = 60.0
+    fmax_hz: float = 500.0
+    gate: bool = True
+    min_voiced_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class MeasureParams:
     """Thresholds of the call measures (SPEC §3).
 
@@ -249,6 +269,119 @@ class MeasureParams:
 
 
 @dataclass(frozen=True)
+class RateParams:
+    """Syllable nuclei and speech rate (``kernels.nuclei``, ``engine.measures.rate``).
+
+    Attributes
+    ----------
+    spectral_win_s : float
+        Hann window of the per-frame spectra (band power, spectral tilt), s.
+    band_hz : tuple of float
+        Band whose power is the intensity contour, Hz (the telephone pass band).
+    smooth_s : float
+        Standard deviation of the contour's Gaussian smoothing, s.
+    silence_db : float
+        Nuclei lie above the 99th percentile of the party's speech contour minus this, dB
+        (de Jong & Wempe: 25 dB within one recording; a call's quiet stretches can lie
+        further below its loudest moments).
+    min_dip_db : float
+        Least prominence of a nucleus over the dips on both sides, dB (de Jong & Wempe:
+        2 dB, and up to 4 dB for clean, filtered speech).
+    voiced_reach_s : float
+        A peak is voiced when the pitch tracker marks a frame this close to it voiced, s.
+    pause_db : float
+        Speech frames at most this far above the noise floor are silent, dB.
+    min_pause_s : float
+        Shortest silent run inside talk that counts as a pause, s.
+    min_talk_s : float
+        Least talk (phonation) time for a rate, s.
+    min_turn_talk_s : float
+        Least talk inside a turn for its ``rate_sps``, s.
+    """
+
+    spectral_win_s: float = 0.032
+    band_hz: tuple = (300.0, 3400.0)
+    smooth_s: float = 0.010
+    silence_db: float = 35.0
+    min_dip_db: float = 3.0
+    voiced_reach_s: float = 0.020
+    pause_db: float = 4.0
+    min_pause_s: float = 0.10
+    min_talk_s: float = 1.0
+    min_turn_talk_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class AgitationParams:
+    """The agitation score (``engine.measures.agitation`` has the formula and its sources).
+
+    Attributes
+    ----------
+    alpha_bands_hz : tuple of float
+        Low edge, split and high edge of the alpha ratio, Hz.
+    hammarberg_bands_hz : tuple of float
+        Low edge, split and high edge of the Hammarberg index, Hz.
+    min_voiced_s : float
+        Least voiced speech of a party in a stretch for a score, s.
+    f0_norm_low_hz, f0_norm_high_hz : float
+        Neutral median F0 of low (men's) and high (women's) voices, Hz.
+    register_split_hz : float
+        10th F0 percentile at which the two registers weigh equally, Hz.
+    register_softness_st : float
+        Width of the register mix around the split, semitones.
+    f0_scale_st : float
+        One reference standard deviation of median F0, semitones.
+    f0_range_norm_st, f0_range_scale_st : float
+        Neutral 10-90 % F0 range and its standard deviation, semitones.
+    alpha_norm_db, alpha_scale_db : float
+        Neutral alpha ratio and its standard deviation, dB.
+    hammarberg_norm_db, hammarberg_scale_db : float
+        Neutral Hammarberg index and its standard deviation, dB.
+    loudness_scale_db : float
+        Level change (against the party's own call level) worth one unit, dB.
+    rate_norm_sps, rate_scale_sps : float
+        Neutral articulation rate and its standard deviation, syllables/s.
+    w_f0_level, w_f0_range, w_alpha, w_hammarberg, w_loudness, w_rate : float
+        Weights of the cues.
+    centre, slope : float
+        The score is ``1 / (1 + exp(-(Z - centre) / slope))``.
+    mirror_window_s, mirror_hop_s : float
+        Windows of ``agent_mirroring``, s.
+    mirror_min_windows : int
+        Fewest windows scored for both parties that give ``agent_mirroring``.
+    """
+
+    alpha_bands_hz: tuple = (300.0, 1000.0, 3400.0)
+    hammarberg_bands_hz: tuple = (300.0, 2000.0, 3400.0)
+    min_voiced_s: float = 0.5
+    f0_norm_low_hz: float = 110.0
+    f0_norm_high_hz: float = 200.0
+    register_split_hz: float = 140.0
+    register_softness_st: float = 1.0
+    f0_scale_st: float = 2.5
+    f0_range_norm_st: float = 6.0
+    f0_range_scale_st: float = 2.0
+    alpha_norm_db: float = -10.4
+    alpha_scale_db: float = 3.8
+    hammarberg_norm_db: float = 20.3
+    hammarberg_scale_db: float = 4.7
+    loudness_scale_db: float = 3.0
+    rate_norm_sps: float = 5.0
+    rate_scale_sps: float = 1.0
+    w_f0_level: float = 1.0
+    w_f0_range: float = 0.5
+    w_alpha: float = 1.0
+    w_hammarberg: float = 1.0
+    w_loudness: float = 1.0
+    w_rate: float = 0.5
+    centre: float = 1.0
+    slope: float = 0.75
+    mirror_window_s: float = 30.0
+    mirror_hop_s: float = 10.0
+    mirror_min_windows: int = 4
+
+
+@dataclass(frozen=True)
 class Params:
     """Everything that decides an analysis' numbers.
 
@@ -261,7 +394,7 @@ class Params:
     identical_tol : float
         Two channels whose largest sample difference is at most this fraction of
         the larger channel's peak are the same signal (mono saved as stereo).
-    frame, activity, crosstalk, measures, hold, dynamics, quality
+    frame, activity, crosstalk, measures, hold, dynamics, quality, rate, agitation
         The parameter groups above.
     """
 
@@ -272,9 +405,12 @@ class Params:
     activity: ActivityParams = field(default_factory=ActivityParams)
     crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)
     measures: MeasureParams = field(default_factory=MeasureParams)
+    pitch: PitchParams = field(default_factory=PitchParams)
     hold: HoldParams = field(default_factory=HoldParams)
     dynamics: DynamicsParams = field(default_factory=DynamicsParams)
     quality: QualityParams = field(default_factory=QualityParams)
+    rate: RateParams = field(default_factory=RateParams)
+    agitation: AgitationParams = field(default_factory=AgitationParams)
 
     def __post_init__(self):
         if self.agent_channel not in (0, 1):

@@ -128,3 +128,97 @@ def clipped_count(x, level, min_run):
     s, e = mask_to_runs(np.abs(np.asarray(x, np.float32)) >= np.float32(level))
     lengths = e - s
     return int(lengths[lengths >= max(min_run, 1)].sum())
+
+
+# --- spectral features and syllable nuclei (kernels.spectral, kernels.nuclei) ---
+
+
+def spectral_features(x, sample_rate, hop, gate, win_s, nuclei_band_hz, alpha_bands_hz, hammarberg_bands_hz):
+    x = np.asarray(x, dtype=np.float64)
+    win = max(2, int(round(win_s * sample_rate)))
+    nfft = 1
+    while nfft < win:
+        nfft *= 2
+    n_frames = (len(x) + hop - 1) // hop
+    freqs = np.arange(nfft // 2 + 1) * sample_rate / nfft
+    band = np.zeros(n_frames)
+    alpha = np.full(n_frames, np.nan)
+    hamm = np.full(n_frames, np.nan)
+
+    def inside(lo, hi):
+        return (freqs >= lo - 1e-6) & (freqs < hi - 1e-6)
+
+    for i in np.flatnonzero(gate):
+        start = i * hop + hop // 2 - win // 2
+        seg = np.zeros(win)
+        for j in range(win):
+            if 0 <= start + j < len(x):
+                seg[j] = x[start + j]
+        p = np.abs(np.fft.rfft(seg * np.hanning(win), nfft)) ** 2
+        band[i] = p[inside(*nuclei_band_hz)].sum()
+        lo, split, hi = alpha_bands_hz
+        a, b = p[inside(lo, split)].sum(), p[inside(split, hi)].sum()
+        if a > 0 and b > 0:
+            alpha[i] = 10 * np.log10(b / a)
+        lo, split, hi = hammarberg_bands_hz
+        a, b = p[inside(lo, split)], p[inside(split, hi)]
+        if a.size and b.size and a.max() > 0 and b.max() > 0:
+            hamm[i] = 10 * np.log10(a.max() / b.max())
+    return band, alpha, hamm
+
+
+def gauss_smooth(p, sigma):
+    p = np.asarray(p, dtype=np.float64)
+    if sigma <= 0:
+        return p.copy()
+    radius = int(np.ceil(3 * sigma))
+    offsets = np.arange(-radius, radius + 1)
+    w = np.exp(-0.5 * (offsets / sigma) ** 2)
+    out = np.empty_like(p)
+    for i in range(len(p)):
+        idx = i + offsets
+        ok = (idx >= 0) & (idx < len(p))
+        out[i] = np.sum(w[ok] * p[idx[ok]]) / np.sum(w[ok])
+    return out
+
+
+def syllable_nuclei(band_power, speech, voiced, smooth, silence_db, min_dip_db, reach):
+    """Steps 1-5 of the kernels.nuclei docstring, spelled out on Python lists."""
+    speech = np.asarray(speech, bool)
+    s = gauss_smooth(band_power, smooth)
+    with np.errstate(divide="ignore"):
+        c = np.where(speech & (s > 0), 10 * np.log10(np.maximum(s, 1e-300)), -np.inf)
+    n = len(c)
+    out = np.zeros(n, bool)
+    live = c[speech & np.isfinite(c)]
+    if live.size == 0:
+        return out
+    thr = np.percentile(live, 99) - silence_db
+    for start, end in zip(*mask_to_runs(speech)):
+        peaks = []
+        for i in range(start, end):
+            left = c[i - 1] if i > start else -np.inf
+            right = c[i + 1] if i + 1 < end else -np.inf
+            if c[i] > thr and c[i] > left and c[i] >= right:
+                peaks.append(i)
+        while len(peaks) > 1:
+            proms = [min(c[a], c[b]) - c[a:b + 1].min() for a, b in zip(peaks[:-1], peaks[1:])]
+            k = int(np.argmin(proms))
+            if proms[k] >= min_dip_db:
+                break
+            a, b = peaks[k], peaks[k + 1]
+            peaks.remove(b if c[a] >= c[b] else a)
+        for p in peaks:
+            if np.any(np.asarray(voiced, bool)[max(0, p - reach):p + reach + 1]):
+                out[p] = True
+    return out
+
+
+def window_percentiles(values, valid, starts, ends, qs):
+    out = np.full((len(starts), len(qs)), np.nan)
+    for w, (a, b) in enumerate(zip(starts, ends)):
+        a, b = max(0, a), min(len(values), b)
+        seg = np.asarray(values[a:b], dtype=np.float64)[np.asarray(valid[a:b], bool)]
+        if seg.size:
+            out[w] = np.percentile(seg, qs)
+    return out

@@ -1,0 +1,278 @@
+"""Speech-rate accuracy against annotated syllable counts, at 8 kHz (telephone) and 16 kHz.
+
+    python -m benchmarks.rate_accuracy [--rate 8000|16000|both] [--list]
+
+Utterances and their truth (``../shared/corpus``)
+-------------------------------------------------
+``mfa``
+    The three MFA recordings with a phone tier (``acoustic_corpus`` fast, slow and normal
+    speech; ``cold_corpus`` and ``cold_corpus3`` the same speaker with a cold). Utterances are
+    the stretches between annotated silences of at least 0.5 s; those with fewer than 4
+    vowels or with unknown material (``spn``, ``<...>``, ``[...]``) are left out. Syllables
+    are the ARPAbet vowel phones. Talk time is the stretch minus its annotated silences of
+    at least ``bridge_s`` (0.25 s, the gaps the activity stage does not bridge); phonation
+    time removes every silence of at least ``min_pause_s`` (0.1 s).
+``emodb``
+    EMO-DB utterances that the 2 s copy does not truncate (``files.tsv``
+    ``truncated_in_this_copy == false``). Syllables are the labels of ``silb/`` other than
+    ``.`` (end of utterance) and ``(`` (a breath or hesitation mark; ``files.tsv``'s
+    ``n_syllables_silb`` counts it). The label times are syllable starts and the end mark,
+    so talk time is the last minus the first label time.
+``asterisk``
+    The 40 English IVR prompts (8 kHz). Syllables of the transcripts by
+    ``benchmarks.syllables.english_syllables``. The prompts are trimmed, so each gets 0.5 s of
+    white noise at -80 dBFS (seeded) before and after, standing for the line.
+``ldc93s1``, ``ru``
+    The TIMIT sample (13 syllables) and the Russian DeepSpeech sample (vowel letters).
+Without time alignments (asterisk, ldc93s1, ru) the true rate divides the true count by the
+talk time the activity stage finds on the original file at its own rate: only the count is
+being tested there.
+
+Measurement
+-----------
+Each recording is analysed whole, as one channel of a call (``benchmarks.voice_common``),
+in the telephone case (resampled to 8 kHz, band-limited to 300-3400 Hz) and at 16 kHz. An
+utterance's measured speech rate is the nuclei inside ``[start - 0.25 s, end + 0.25 s)``
+divided by the speech frames there; its articulation rate divides by the phonation frames.
+
+Reported per subset and pooled: number of utterances, Pearson r between measured and true
+syllables per second, median absolute error in per cent of the truth, and the median
+signed error (bias).
+"""
+
+import argparse
+import csv
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import soundfile as sf
+
+from benchmarks.syllables import english_syllables, russian_syllables
+from benchmarks.voice_common import CORPUS, analyse_channel, telephone, wideband
+from engine.params import Params
+
+ARPABET_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
+SILENCE = {"", "sil", "sp"}
+MFA_FILES = ("acoustic_corpus", "cold_corpus", "cold_corpus3")
+MARGIN_S = 0.25
+
+
+@dataclass
+class Unit:
+    """One utterance: ``[start_s, end_s)``, true syllables, true talk and phonation time (s or None)."""
+
+    subset: str
+    name: str
+    start_s: float
+    end_s: float
+    syllables: int
+    talk_s: float = None
+    phonation_s: float = None
+
+
+def textgrid_tiers(path):
+    """Interval tiers of a Praat TextGrid (short or long text format).
+
+    Returns
+    -------
+    dict of str -> list of (float, float, str)
+    """
+    text = re.sub(r"\[\d*\]", " ", open(path, encoding="utf-8").read())
+    tokens = re.findall(r'"(?:[^"]|"")*"|[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?', text)
+    values = [t[1:-1].replace('""', '"') if t.startswith('"') else float(t) for t in tokens]
+    tiers, k = {}, 0
+    while k < len(values):
+        if values[k] == "IntervalTier":
+            name, count = values[k + 1], int(values[k + 4])
+            k += 5
+            tiers[name] = [(values[k + 3 * j], values[k + 3 * j + 1], values[k + 3 * j + 2]) for j in range(count)]
+            k += 3 * count
+        else:
+            k += 1
+    return tiers
+
+
+def mfa_units(name, corpus, min_gap_s=0.5, min_vowels=4, bridge_s=0.25, min_pause_s=0.1):
+    """Utterances of one MFA recording (module docstring)."""
+    phones = textgrid_tiers(corpus / "mfa_test_recordings" / f"{name}.TextGrid")["phones"]
+    groups, current = [], []
+    for a, b, label in phones:
+        if label in SILENCE and b - a >= min_gap_s:
+            if current:
+                groups.append(current)
+            current = []
+        else:
+            current.append((a, b, label))
+    if current:
+        groups.append(current)
+    units = []
+    for g in groups:
+        while g and g[0][2] in SILENCE:
+            g = g[1:]
+        while g and g[-1][2] in SILENCE:
+            g = g[:-1]
+        labels = [lab for _, _, lab in g]
+        if not g or any(lab == "spn" or lab[:1] in "<[" for lab in labels if lab):
+            continue
+        vowels = sum(re.sub(r"\d", "", lab) in ARPABET_VOWELS for lab in labels)
+        if vowels < min_vowels:
+            continue
+        start, end = g[0][0], g[-1][1]
+        pauses = [b - a for a, b, lab in g if lab in SILENCE]
+        talk = end - start - sum(p for p in pauses if p >= bridge_s)
+        phon = end - start - sum(p for p in pauses if p >= min_pause_s)
+        units.append(Unit("mfa", name, start, end, vowels, talk, phon))
+    return units
+
+
+def recordings(corpus=CORPUS):
+    """Every recording of the benchmark with its utterances.
+
+    Returns
+    -------
+    list of (samples float32, sample_rate, list of Unit)
+    """
+    out = []
+    for name in MFA_FILES:
+        x, sr = sf.read(corpus / "mfa_test_recordings" / f"{name}.wav", dtype="float32")
+        out.append((x, sr, mfa_units(name, corpus)))
+    emodb = corpus / "emodb_anger_neutral"
+    with open(emodb / "files.tsv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["truncated_in_this_copy"] == "false"]
+    for row in rows:
+        x, sr = sf.read(emodb / "wav" / row["file"], dtype="float32")
+        labels = open(emodb / "silb" / (row["file"][:-4] + ".silb"), encoding="latin-1").read().split()
+        times, names = [float(t) for t in labels[0::2]], labels[1::2]
+        syllables = sum(lab not in (".", "(") for lab in names)
+        span = times[-1] - times[0]
+        out.append((x, sr, [Unit("emodb", row["file"], times[0], times[-1], syllables, span, span)]))
+    rng = np.random.default_rng(0)
+    asterisk = corpus / "asterisk_ivr_prompts"
+    with open(asterisk / "transcripts.tsv", encoding="utf-8") as f:
+        prompts = list(csv.DictReader(f, delimiter="\t"))
+    for row in prompts:
+        x, sr = sf.read(asterisk / row["en_file"], dtype="float32")
+        pad = (10 ** (-80 / 20) * rng.standard_normal(sr // 2)).astype(np.float32)
+        x = np.concatenate([pad, x, pad])
+        out.append((x, sr, [Unit("asterisk", row["prompt"], 0.5, len(x) / sr - 0.5,
+                                 english_syllables(row["en_transcript"]))]))
+    ds = corpus / "deepspeech_smoke_test"
+    x, sr = sf.read(ds / "LDC93S1.wav", dtype="float32")
+    text = open(ds / "LDC93S1.txt", encoding="utf-8").read().split(None, 2)[2]
+    out.append((x, sr, [Unit("ldc93s1", "LDC93S1", 0.0, len(x) / sr, english_syllables(text))]))
+    x, sr = sf.read(ds / "ru.wav", dtype="float32")
+    with open(ds / "ru.csv", encoding="utf-8") as f:
+        text = next(csv.DictReader(f))["transcript"]
+    out.append((x, sr, [Unit("ru", "ru", 0.0, len(x) / sr, russian_syllables(text))]))
+    return out
+
+
+def _window(unit, hop_s, n):
+    a = max(0, int(np.floor((unit.start_s - MARGIN_S) / hop_s)))
+    b = min(n, int(np.ceil((unit.end_s + MARGIN_S) / hop_s)))
+    return a, b
+
+
+def evaluate(rate, corpus=CORPUS, params=None):
+    """Measured and true rates of every utterance.
+
+    Parameters
+    ----------
+    rate : int
+        8000 (telephone case) or 16000.
+    corpus : pathlib.Path
+    params : engine.params.Params, optional
+
+    Returns
+    -------
+    list of dict
+        ``subset``, ``name``, ``syllables``, ``nuclei``, ``true_sps``, ``speech_rate_sps``,
+        ``true_art_sps`` (None without alignment), ``articulation_rate_sps``.
+    """
+    params = params or Params()
+    rows = []
+    for x, sr, units in recordings(corpus):
+        y, r = telephone(x, sr) if rate == 8000 else wideband(x, sr)
+        frames, track = analyse_channel(y, r, params)
+        reference = None
+        if any(u.talk_s is None for u in units):
+            reference = analyse_channel(x, sr, params)[0]
+        hop_s = frames.hop_s
+        for u in units:
+            a, b = _window(u, hop_s, frames.n_frames)
+            talk = np.count_nonzero(track.speech[a:b]) * hop_s
+            phon = np.count_nonzero(track.phonation[a:b]) * hop_s
+            nuclei = int(np.count_nonzero(track.nuclei[a:b] & track.speech[a:b]))
+            true_talk = u.talk_s
+            if true_talk is None:
+                ra, rb = _window(u, reference.hop_s, reference.n_frames)
+                true_talk = np.count_nonzero(reference.speech[0][ra:rb]) * reference.hop_s
+            rows.append({
+                "subset": u.subset, "name": u.name, "syllables": u.syllables, "nuclei": nuclei,
+                "true_sps": u.syllables / true_talk if true_talk > 0 else float("nan"),
+                "speech_rate_sps": nuclei / talk if talk > 0 else float("nan"),
+                "true_art_sps": u.syllables / u.phonation_s if u.phonation_s else None,
+                "articulation_rate_sps": nuclei / phon if phon > 0 else float("nan"),
+            })
+    return rows
+
+
+def stats(true, measured):
+    """n, Pearson r, median absolute error (%) and median signed error (%)."""
+    t, m = np.asarray(true, float), np.asarray(measured, float)
+    ok = np.isfinite(t) & np.isfinite(m) & (t > 0)
+    t, m = t[ok], m[ok]
+    err = (m - t) / t
+    r = float(np.corrcoef(t, m)[0, 1]) if t.size > 2 and t.std() > 0 and m.std() > 0 else float("nan")
+    return {"n": int(t.size), "r": r, "median_abs_error_pct": float(np.median(np.abs(err)) * 100) if t.size else float("nan"),
+            "bias_pct": float(np.median(err) * 100) if t.size else float("nan")}
+
+
+def summarise(rows):
+    """Statistics of the speech rate per subset and pooled, and of the articulation rate where aligned.
+
+    Returns
+    -------
+    dict of str -> dict
+        Keys: subset names, ``"all"`` and ``"articulation (aligned)"``.
+    """
+    out = {}
+    for subset in sorted({r["subset"] for r in rows}) + ["all"]:
+        sel = [r for r in rows if subset == "all" or r["subset"] == subset]
+        out[subset] = stats([r["true_sps"] for r in sel], [r["speech_rate_sps"] for r in sel])
+    aligned = [r for r in rows if r["true_art_sps"] is not None]
+    out["articulation (aligned)"] = stats([r["true_art_sps"] for r in aligned],
+                                          [r["articulation_rate_sps"] for r in aligned])
+    return out
+
+
+def _table(summary):
+    lines = [f"{'subset':24s} {'n':>4s} {'r':>6s} {'med |err| %':>12s} {'bias %':>8s}"]
+    for name, s in summary.items():
+        lines.append(f"{name:24s} {s['n']:4d} {s['r']:6.3f} {s['median_abs_error_pct']:12.1f} {s['bias_pct']:+8.1f}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", choices=["8000", "16000", "both"], default="both")
+    parser.add_argument("--list", action="store_true", help="print every utterance")
+    args = parser.parse_args(argv)
+    if not CORPUS.is_dir():
+        print(f"shared corpus not found at {CORPUS}", file=sys.stderr)
+        return 1
+    for rate in ([8000, 16000] if args.rate == "both" else [int(args.rate)]):
+        rows = evaluate(rate)
+        print(f"\n== {rate} Hz ({'telephone band 300-3400 Hz' if rate == 8000 else 'wideband'}): speech rate, syllables/s")
+        print(_table(summarise(rows)))
+        if args.list:
+            for r in rows:
+                print(f"  {r['subset']:9s} {r['name'][:28]:28s} syl {r['syllables']:3d} nuclei {r['nuclei']:3d} "
+                      f"true {r['true_sps']:5.2f} measured {r['speech_rate_sps']:5.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
