@@ -87,7 +87,8 @@ def _apply_config(ctx, param, path):
     """Make the options of a TOML file the defaults; the command line wins."""
     if path is None:
         return
-    from engine.batch import BatchUsageError, read_config
+    from engine.batch_errors import BatchUsageError
+    from engine.runconfig import read_config
 
     try:
         options, params = read_config(path)
@@ -148,7 +149,8 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
     """
     from click.core import ParameterSource
 
-    from engine.batch import params_from_mapping, run_batch
+    from engine.batch import run_batch
+    from engine.runconfig import params_from_mapping
 
     try:
         params = params_from_mapping(ctx.meta.get("callscan.params", {}))

@@ -11,7 +11,8 @@ import pytest
 import soundfile as sf
 
 from engine.analyze import analyze_call
-from engine.batch import CHECKPOINT, BatchFatalError, BatchUsageError, Checkpoint, run_batch
+from engine.batch import BatchFatalError, BatchUsageError, run_batch
+from engine.checkpoint import CHECKPOINT, Checkpoint
 from engine.errors import DecodeError
 from engine.inputs import expand_inputs
 from engine.params import Params
@@ -197,7 +198,7 @@ def test_a_batch_that_failed_everywhere_still_has_every_column(tmp_path):
 
 
 def test_workers_with_other_code_stop_the_batch():
-    from engine.batch import check_identity, worker_identity
+    from engine.warmup import check_identity, worker_identity
 
     check_identity({"w1": worker_identity(Params())}, Params())
     with pytest.raises(BatchFatalError, match="installed code differs"):
