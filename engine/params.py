@@ -359,8 +359,8 @@ class AgitationParams:
     register_split_hz: float = 140.0
     register_softness_st: float = 1.0
     f0_scale_st: float = 2.5
-    f0_range_norm_st: float = 6.0
-    f0_range_scale_st: float = 2.0
+    f0_range_norm_st: float = 6.5
+    f0_range_scale_st: float = 1.7
     alpha_norm_db: float = -10.4
     alpha_scale_db: float = 3.8
     hammarberg_norm_db: float = 20.3

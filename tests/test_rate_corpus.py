@@ -8,7 +8,6 @@ more or less moves a 2 s EMO-DB utterance by 10 %); the test holds the level rea
 
 import re
 
-import numpy as np
 import pytest
 
 from benchmarks.rate_accuracy import MFA_FILES, evaluate, summarise, textgrid_tiers, ARPABET_VOWELS

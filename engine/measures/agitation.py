@@ -47,10 +47,13 @@ mean of the available z values. It is 0.5 where the cues lie ``centre`` referenc
 deviations above neutral on average; neutral speech scores about 0.2. A stretch with less
 than ``min_voiced_s`` of voiced speech of the party gets no score (null).
 
-The norms are neutral read speech of 8 men and 8 women at 8 kHz in the telephone band
-(Keele, PTDB-TUG, CMU ARCTIC, MFA and Asterisk recordings, analysed by this engine:
-medians 92-134 Hz and 190-234 Hz; alpha ratio -10.4 ± 3.8 dB; Hammarberg index
-20.3 ± 4.7 dB), and textbook articulation rates (about 5 syllables per second).
+The norms come from neutral read speech in the telephone band (8 kHz, 300-3400 Hz),
+analysed by this engine: 8 men and 7 women of the Keele, PTDB-TUG, CMU ARCTIC and MFA
+recordings (median F0 92-134 Hz for the men, 191-234 Hz for the women and the Asterisk
+prompt voice, about 2.5 semitones SD within a register; 10-90 % F0 range 6.5 ± 1.7
+semitones; alpha ratio -10.4 ± 3.8 dB and Hammarberg index 20.3 ± 4.7 dB, mean ± SD over
+speakers), and textbook articulation rates (about 5 syllables per second). None of
+the EMO-DB recordings that validate the score took part.
 
 Fields
 ------
