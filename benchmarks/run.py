@@ -1,0 +1,240 @@
+"""Throughput suite: every stage and the whole pipeline against the anchors.
+
+    python -m benchmarks.run [--minutes 1 10 60] [--out benchmarks/results]
+
+On the real 8 kHz stereo call of the shared corpus (SpokenWOZ MUL1011, tiled to
+each length) and on the same audio at 16 kHz, after a warm-up so JIT compile
+time is never timed:
+
+* each stage of the pipeline (decode, energy, activity, hold, pitch, spectral,
+  quality, rate and agitation, other measures), timed inside the real
+  ``analyze_call`` by wrapping the functions it calls;
+* the whole pipeline: CPU seconds and x-real-time per core (call seconds per CPU
+  second, single-threaded), and peak memory (max RSS of a fresh process);
+* the anchors in the same run on the same audio: call-ai-metrics (energy-only
+  call metrics), Praat pitch (parselmouth ``to_pitch_ac``), librosa.yin,
+  librosa.pyin (1-minute tile only: it is slow), webrtcvad (mode 2, 30 ms).
+
+Writes ``run-<stamp>.json`` and ``run-<stamp>.md`` to ``--out`` and prints the
+Markdown table. The machine may be shared: ratios from the same run mean more
+than absolute times.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import soundfile as sf
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+CALL = CORPUS / "spokenwoz_mul1011" / "MUL1011_8k_stereo.wav"
+
+# (module, attribute, stage) wrapped to time the stages inside analyze_call.
+STAGES = [
+    ("engine.audio", "decode", "decode"),
+    ("engine.features", "frame_energy_db", "energy"),
+    ("engine.features", "half_hop_levels", "energy"),
+    ("engine.features", "speech_activity", "activity"),
+    ("engine.features", "leak_coupling_db", "activity"),
+    ("engine.features", "hold_frames", "hold"),
+    ("engine.features", "pitch_frames", "pitch"),
+    ("engine.features", "tilt_features", "spectral"),
+    ("engine.features", "digital_silence", "quality"),
+    ("engine.features", "clipped_share", "quality"),
+    ("engine.analyze", "voice_measures", "rate+agitation"),
+    ("engine.analyze", "call_measures", "measures"),
+]
+
+
+@contextlib.contextmanager
+def stage_timer():
+    """Wrap the pipeline's functions; yields a dict stage -> CPU seconds."""
+    import importlib
+
+    spent = {}
+    saved = []
+    depth = [0]
+
+    def wrap(fn, stage):
+        def timed(*args, **kwargs):
+            t = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[stage] = spent.get(stage, 0.0) + time.process_time() - t
+
+        return timed
+
+    for mod_name, attr, stage in STAGES:
+        mod = importlib.import_module(mod_name)
+        fn = getattr(mod, attr)
+        saved.append((mod, attr, fn))
+        setattr(mod, attr, wrap(fn, stage))
+    try:
+        yield spent
+    finally:
+        for mod, attr, fn in saved:
+            setattr(mod, attr, fn)
+        del depth
+
+
+def tiled(samples, sr, seconds):
+    """The call repeated (whole copies, then a cut) to ``seconds``, shape (2, n)."""
+    n = int(seconds * sr)
+    reps = -(-n // samples.shape[1])
+    return np.tile(samples, (1, reps))[:, :n]
+
+
+def best_cpu(fn, repeat):
+    """Least CPU seconds of ``repeat`` runs of ``fn()``."""
+    best = None
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        d = time.process_time() - t
+        best = d if best is None else min(best, d)
+    return best
+
+
+def peak_rss_mb(path):
+    """Max RSS (MB) of a fresh process that analyses ``path``."""
+    code = (
+        "import resource, sys; from engine import analyze_call; analyze_call(sys.argv[1]);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024.0
+
+
+def anchors(x, sr, with_pyin):
+    """CPU seconds of each anchor on the (2, n) float32 call."""
+    out = {}
+    with contextlib.suppress(ImportError):
+        from call_ai_metrics import analyze as cam
+
+        out["call-ai-metrics"] = best_cpu(lambda: cam(x.T, sample_rate=sr, speakers=["customer", "agent"]), 2)
+    with contextlib.suppress(ImportError):
+        import parselmouth
+
+        def praat():
+            for ch in x:
+                parselmouth.Sound(ch.astype(np.float64), sampling_frequency=sr).to_pitch_ac(time_step=0.01)
+
+        out["praat pitch"] = best_cpu(praat, 2)
+    import librosa
+
+    out["librosa.yin"] = best_cpu(
+        lambda: [librosa.yin(ch, fmin=60, fmax=500, sr=sr, frame_length=int(0.05 * sr), hop_length=sr // 100) for ch in x], 1
+    )
+    if with_pyin:
+        out["librosa.pyin"] = best_cpu(
+            lambda: [librosa.pyin(ch, fmin=60, fmax=500, sr=sr, frame_length=int(0.064 * sr), hop_length=sr // 100) for ch in x],
+            1,
+        )
+    with contextlib.suppress(ImportError):
+        import webrtcvad
+
+        vad = webrtcvad.Vad(2)
+        step = int(0.03 * sr)
+
+        def run_vad():
+            for ch in x:
+                pcm = (np.clip(ch, -1, 1) * 32767).astype("<i2").tobytes()
+                for i in range(0, len(pcm) // 2 - step, step):
+                    vad.is_speech(pcm[2 * i : 2 * (i + step)], sr)
+
+        out["webrtcvad"] = best_cpu(run_vad, 1)
+    return out
+
+
+def bench(path, seconds, sr, with_pyin, with_anchors):
+    from engine.analyze import analyze_call
+
+    analyze_call(path)  # warm: JIT and file cache
+    with stage_timer() as spent:
+        total = best_cpu(lambda: analyze_call(path), 1)
+    stages = {k: round(v, 4) for k, v in spent.items()}
+    # call_measures contains voice_measures: report the rest as "measures".
+    stages["measures"] = round(stages.get("measures", 0.0) - stages.get("rate+agitation", 0.0), 4)
+    total = best_cpu(lambda: analyze_call(path), 2)
+    row = {
+        "audio": f"{seconds / 60:g} min, {sr // 1000} kHz stereo",
+        "seconds": seconds,
+        "sample_rate": sr,
+        "pipeline_cpu_s": round(total, 4),
+        "x_realtime_per_core": round(seconds / total, 1),
+        "cpu_s_per_call_hour": round(total * 3600 / seconds, 3),
+        "stages_cpu_s": stages,
+        "peak_rss_mb": round(peak_rss_mb(path), 1),
+    }
+    if with_anchors:
+        x, _ = sf.read(path, dtype="float32", always_2d=True)
+        row["anchors_cpu_s"] = {k: round(v, 4) for k, v in anchors(np.ascontiguousarray(x.T), sr, with_pyin).items()}
+    return row
+
+
+def markdown(rows, machine):
+    lines = [f"Machine: {machine}", ""]
+    lines.append("| audio | pipeline CPU s | x real time per core | CPU s per call-hour | peak RSS MB | slowest stages (CPU s) |")
+    lines.append("|---|---|---|---|---|---|")
+    for r in rows:
+        top = sorted(r["stages_cpu_s"].items(), key=lambda kv: -kv[1])[:4]
+        lines.append(
+            f"| {r['audio']} | {r['pipeline_cpu_s']:.3f} | {r['x_realtime_per_core']:.0f} | {r['cpu_s_per_call_hour']:.2f} | "
+            f"{r['peak_rss_mb']:.0f} | {', '.join(f'{k} {v:.3f}' for k, v in top)} |"
+        )
+    lines += ["", "| audio | anchor | anchor CPU s | callscan pipeline / anchor throughput |", "|---|---|---|---|"]
+    for r in rows:
+        for name, cpu in r.get("anchors_cpu_s", {}).items():
+            lines.append(f"| {r['audio']} | {name} | {cpu:.3f} | {cpu / r['pipeline_cpu_s']:.2f}× |")
+    first, last = rows[0], [r for r in rows if r["sample_rate"] == 8000][-1]
+    per_s = [r["pipeline_cpu_s"] / r["seconds"] for r in (first, last)]
+    lines += ["", f"Cost per second, {last['audio']} vs {first['audio']}: {per_s[1] / per_s[0]:.2f}×"]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, nargs="+", default=[1, 10, 60])
+    ap.add_argument("--out", type=pathlib.Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--no-anchors", action="store_true")
+    args = ap.parse_args(argv)
+    if not CALL.exists():
+        sys.exit(f"the real call is missing: {CALL}")
+    x, sr = sf.read(CALL, dtype="float32", always_2d=True)
+    x = np.ascontiguousarray(x.T)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [(m, 8000) for m in args.minutes] + [(min(args.minutes), 16000)]
+        for minutes, rate in cases:
+            seconds = minutes * 60
+            y = tiled(x, sr, seconds)
+            if rate != sr:
+                import soxr
+
+                y = np.ascontiguousarray(soxr.resample(y.T, sr, rate).T)
+            path = pathlib.Path(tmp) / f"call_{minutes:g}min_{rate}.wav"
+            sf.write(path, y.T, rate, subtype="PCM_16")
+            row = bench(path, seconds, rate, with_pyin=minutes == min(args.minutes), with_anchors=not args.no_anchors)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    text = markdown(rows, machine)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (args.out / f"run-{stamp}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
+    (args.out / f"run-{stamp}.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
