@@ -1,5 +1,6 @@
 """One call in, one record out (SPEC §5)."""
 
+import io
 import os
 
 import numpy as np
@@ -16,6 +17,7 @@ from engine.measures.turns import build_turns, turn_measures
 from engine.measures.voice import voice_measures
 from engine.measures.talk import span_measures, speech_events, talk_measures
 from engine.params import Params
+from engine.schema import SCHEMA_VERSION
 
 PARTY_FIELDS = (
     "agent_talk_s",
@@ -40,13 +42,18 @@ PARTY_FIELDS = (
 
 
 def load(source, sample_rate=None, params=None):
-    """Decode a path or wrap an array, with the checks of ``engine.audio``."""
+    """Decode a path, bytes or a binary file-like object, or wrap an array (``engine.audio``)."""
     params = params or Params()
     kw = dict(min_duration_s=params.min_duration_s, identical_tol=params.identical_tol)
+    is_file = isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(source, "read")
+    if is_file and sample_rate is not None:
+        raise ParameterError("sample_rate is only for arrays; a file carries its own")
     if isinstance(source, (str, os.PathLike)):
-        if sample_rate is not None:
-            raise ParameterError("sample_rate is only for arrays; a file carries its own")
         return audio_mod.decode(source, **kw)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return audio_mod.decode_stream(io.BytesIO(source), **kw)
+    if hasattr(source, "read"):
+        return audio_mod.decode_stream(source, **kw)
     return audio_mod.from_array(source, sample_rate, **kw)
 
 
@@ -55,8 +62,11 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
 
     Parameters
     ----------
-    source : str, os.PathLike or ndarray
-        A file path, or samples shaped (channels, n_samples) (with ``sample_rate``).
+    source : str, os.PathLike, bytes, binary file-like or ndarray
+        A file path; the bytes of an audio file or a binary file-like object
+        (``io.BytesIO``, an open file: no temporary file needed); or samples shaped
+        (channels, n_samples) (with ``sample_rate``). The same audio gives the same
+        measures whichever way it comes.
     sample_rate : int, optional
         Sample rate of an array, Hz.
     params : engine.params.Params, optional
@@ -116,6 +126,7 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
     record["warnings"] = warnings
     record["engine_version"] = __version__
     record["params_hash"] = params.hash()
+    record["schema_version"] = SCHEMA_VERSION
     if events:
         record["events"] = sorted(record_events, key=lambda e: (e["start_s"], e["kind"]))
     return record

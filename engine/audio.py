@@ -10,6 +10,7 @@ and nowhere else.
 """
 
 import os
+import stat
 import struct
 from dataclasses import dataclass, field
 
@@ -19,6 +20,9 @@ import soundfile as sf
 from engine.errors import DecodeError
 
 NATIVE_RATES = (8000, 16000)
+_UNKNOWN_FRAMES = 1 << 62  # libsndfile reports 2**63 - 1 frames for a length it does not know
+_BLOCK_READ_FRAMES = 1 << 25  # 70 min at 8 kHz: longer files are read in blocks
+DC_MIN = 1e-3  # full scale (-60 dBFS): smaller offsets change no measure
 
 # Subtypes whose samples are at most 16 bits deep: read as int16.
 _INT16_SUBTYPES = {
@@ -102,6 +106,13 @@ def _wave_header(path, file_size):
                 if len(body) < 2:
                     raise DecodeError("truncated header: the 'fmt ' chunk is cut short", path, "unreadable")
                 tag = struct.unpack("<H" if little else ">H", body[:2])[0]
+                if len(body) >= 4 and struct.unpack("<H" if little else ">H", body[2:4])[0] == 0:
+                    raise DecodeError(
+                        "0 channels: the 'fmt ' chunk declares no channel; callscan takes mono "
+                        "or two-party stereo",
+                        path,
+                        "bad_channels",
+                    )
                 if tag not in _WAVE_TAGS:
                     name = _WAVE_TAG_NAMES.get(tag, "unknown")
                     raise DecodeError(
@@ -137,7 +148,15 @@ def _open_info(path):
         reason = "broken symbolic link" if os.path.islink(path) else "no such file"
         raise DecodeError(reason, path, kind)
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
+    except OSError as exc:
+        raise DecodeError(f"cannot open: {exc.strerror or exc}", path, "unreadable") from None
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a named pipe waits for a writer forever; a device may never end.
+        what = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise DecodeError(f"not a regular file: {what}", path, "unreadable")
+    size = st.st_size
+    try:
         with open(path, "rb"):
             pass
     except OSError as exc:
@@ -235,27 +254,117 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
     _check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
     dtype = "int16" if info.subtype in _INT16_SUBTYPES else "float32"
     try:
-        data, rate = sf.read(os.fsencode(path), dtype=dtype, always_2d=True)
+        data, rate = _read_samples(path, dtype, info.frames)
     except (sf.LibsndfileError, RuntimeError) as exc:
         reason = getattr(exc, "error_string", None) or str(exc)
+        if info.frames >= _UNKNOWN_FRAMES:
+            reason = (f"the header does not state the length (a streamed or damaged {info.format} file) "
+                      f"and reading it failed ({reason}); re-encoding it (e.g. with sox or ffmpeg) "
+                      "writes the length")
         raise DecodeError(f"decoding failed: {reason}", path, "unreadable") from None
     if data.shape[0] == 0:
         raise DecodeError("no audio samples could be decoded", path, "empty")
     warnings = []
-    if data.shape[0] < info.frames:
+    if info.frames >= _UNKNOWN_FRAMES:  # a stream that does not state its length
+        _check_layout(data.shape[1], data.shape[0], rate, path, min_duration_s)
+    elif data.shape[0] < info.frames:
         raise DecodeError(
             f"truncated: the header announces {info.frames} frames, only {data.shape[0]} decode",
             path,
             "unreadable",
         )
+    samples = _channels_first(data, dtype, path)
+    codec = f"{info.format}/{info.subtype}"
+    return _finish(samples, rate, codec, path, warnings, identical_tol)
+
+
+def _read_samples(path, dtype, frames):
+    """All samples of a file as (frames, channels), and its rate.
+
+    A header may state any length: a FLAC stream without a sample count reads
+    as 2**63 - 1 frames, and a damaged one may claim terabytes. Up to
+    ``_BLOCK_READ_FRAMES`` the array is allocated at once; beyond, the file is
+    read in blocks until it ends, so memory follows what the file holds.
+    """
+    if frames <= _BLOCK_READ_FRAMES:
+        return sf.read(os.fsencode(path), dtype=dtype, always_2d=True)
+    with sf.SoundFile(os.fsencode(path)) as f:
+        blocks = list(f.blocks(blocksize=1 << 20, dtype=dtype, always_2d=True))
+        rate, channels = f.samplerate, f.channels
+    if not blocks:
+        return np.zeros((0, channels), dtype), rate
+    return np.concatenate(blocks), rate
+
+
+def _channels_first(data, dtype, path):
+    """soundfile's (frames, channels) block as float32 (channels, samples), checked."""
     if dtype == "int16":
         samples = data.T.astype(np.float32)
         samples *= np.float32(1.0 / 32768.0)
     else:
         samples = np.ascontiguousarray(data.T, dtype=np.float32)
         _check_samples(samples, path)
-    codec = f"{info.format}/{info.subtype}"
-    return _finish(samples, rate, codec, path, warnings, identical_tol)
+    return samples
+
+
+def _stream_size(stream):
+    """Bytes left in a seekable stream (None when it cannot seek)."""
+    try:
+        if not stream.seekable():
+            return None
+        pos = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(pos)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end - pos
+
+
+def decode_stream(stream, *, min_duration_s=1.0, identical_tol=1e-3):
+    """Read audio for analysis from a binary file-like object (``io.BytesIO``, an open file).
+
+    The same checks and conversions as :func:`decode`, so a call gives the same
+    samples from its path or from its bytes.
+
+    Parameters
+    ----------
+    stream : file-like
+        Opened in binary mode, positioned at the start of the audio.
+    min_duration_s : float
+        Shorter audio is refused (``too_short``).
+    identical_tol : float
+        Tolerance for "both channels carry the same signal", relative to the peak.
+
+    Returns
+    -------
+    Audio
+        ``path`` is the stream's ``name`` when it has a text one (an open file), else None.
+
+    Raises
+    ------
+    DecodeError
+        With ``kind`` and a reason.
+    """
+    name = getattr(stream, "name", None)
+    name = name if isinstance(name, str) else None
+    if _stream_size(stream) == 0:
+        raise DecodeError("empty stream (0 bytes)", name, "empty")
+    try:
+        with sf.SoundFile(stream) as f:
+            _check_layout(f.channels, f.frames, f.samplerate, name, min_duration_s)
+            dtype = "int16" if f.subtype in _INT16_SUBTYPES else "float32"
+            data = f.read(dtype=dtype, always_2d=True)
+            rate, codec, expected = f.samplerate, f"{f.format}/{f.subtype}", f.frames
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        reason = getattr(exc, "error_string", None) or str(exc)
+        raise DecodeError(f"not a readable audio stream: {reason}", name, "unreadable") from None
+    if data.shape[0] == 0:
+        raise DecodeError("no audio samples could be decoded", name, "empty")
+    if data.shape[0] < expected:
+        raise DecodeError(
+            f"truncated: the header announces {expected} frames, only {data.shape[0]} decode", name, "unreadable"
+        )
+    return _finish(_channels_first(data, dtype, name), rate, codec, name, [], identical_tol)
 
 
 def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical_tol=1e-3):
@@ -294,7 +403,35 @@ def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical
     return _finish(x, int(sample_rate), "array", name, [], identical_tol)
 
 
+def _remove_dc(samples, warnings):
+    """Subtract a channel's DC offset when it exceeds ``DC_MIN`` (full scale).
+
+    A constant offset raises every frame's level, so quiet speech and the noise
+    floor look alike. The offset is the mean of the channel's non-zero samples
+    and is taken from those only: exact zeros are digital silence (mute,
+    redaction), which the offset of the recording chain does not reach.
+    Offsets up to ``DC_MIN`` change no measure, so such files are left as they are.
+    """
+    out = samples
+    for ch in range(samples.shape[0]):
+        live = samples[ch] != 0
+        if not live.any():
+            continue
+        offset = float(np.mean(samples[ch][live], dtype=np.float64))
+        if abs(offset) <= DC_MIN:
+            continue
+        if out is samples:
+            out = samples.copy()
+        out[ch][live] -= np.float32(offset)
+        warnings.append(f"channel {ch} had a DC offset of {offset:+.4f} full scale; it was removed")
+    return out
+
+
 def _finish(samples, rate, codec, path, warnings, identical_tol):
+    for ch in range(samples.shape[0]):
+        if not samples[ch].any():
+            warnings.append(f"channel {ch} carries no signal: every sample is 0")
+    samples = _remove_dc(samples, warnings)
     samples, analysis_rate = _to_analysis_rate(samples, rate, warnings)
     mode, samples = _mono_check(samples, identical_tol, warnings)
     return Audio(samples, analysis_rate, rate, codec, path, mode, warnings)

@@ -147,6 +147,7 @@ def run_batch(
     progress=False,
     warmup=True,
     crash_retries=1,
+    rules=None,
 ):
     """Analyse many files and write one row per input.
 
@@ -181,6 +182,9 @@ def run_batch(
         Warm each worker on a synthetic call before its first file.
     crash_retries : int
         Fresh-worker retries of a file whose worker died.
+    rules : engine.rules.RuleSet, optional
+        QA rules: every row of the calls table gets ``flags`` (checked when the
+        tables are written, so a rerun with other rules needs no new analysis).
 
     Returns
     -------
@@ -251,7 +255,7 @@ def run_batch(
         write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments,
                       {"started_utc": started, "t0": t0, "executor": executor if not scheduler_file
                        else f"scheduler-file:{scheduler_file}",
-                       "jobs": getattr(runner, "jobs", None)})
+                       "jobs": getattr(runner, "jobs", None)}, rules=rules)
     finally:
         ckpt.close()
     return result

@@ -211,5 +211,10 @@ class Checkpoint:
     def close(self):
         """Release the lock and close the file."""
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            f, self._file = self._file, None
+            try:
+                f.close()
+            except OSError:
+                # The bytes of a line whose write failed (disk full) are lost
+                # with the buffer; the next run drops the partial line they cut.
+                pass

@@ -26,6 +26,29 @@ def _fail(exc):
     raise click.ClickException(str(exc)) from None
 
 
+def _load_rules(ctx, param, path):
+    """Read and check a QA rules file before any call is analysed (exit 2 when bad)."""
+    if path is None:
+        return None
+    from engine.errors import RuleError
+    from engine.rules import load_rules
+
+    try:
+        return load_rules(path)
+    except RuleError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+RULES = click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    default=None,
+    callback=_load_rules,
+    help="TOML file of QA rules; the names of those that hold go in each record's flags "
+    "(example: rules/active_listening.toml).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="callscan")
 def main():
@@ -37,7 +60,8 @@ def main():
 @AGENT_CHANNEL
 @click.option("--events", is_flag=True, help="Include the list of events (speech, overlap, dead air).")
 @click.option("--indent", type=int, default=None, help="Pretty-print the JSON with this indent.")
-def analyze(call, agent_channel, events, indent):
+@RULES
+def analyze(call, agent_channel, events, indent, rules):
     """Print the per-call record of CALL as one JSON object."""
     from engine.analyze import analyze_call
 
@@ -45,7 +69,41 @@ def analyze(call, agent_channel, events, indent):
         record = analyze_call(call, params=Params(agent_channel=agent_channel), events=events)
     except CallscanError as exc:
         _fail(exc)
+    if rules is not None:
+        rules.apply(record)
     click.echo(json.dumps(record, indent=indent, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--indent", type=int, default=2, show_default=True, help="JSON indent.")
+def schema(indent):
+    """Print the JSON Schema (draft 2020-12) of the per-call record."""
+    from engine.schema import record_schema
+
+    click.echo(json.dumps(record_schema(), indent=indent, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="A Markdown table (the README's glossary) instead of text.")
+@click.option("--update", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
+              help="Rewrite the Markdown table between the glossary markers of this file (README.md).")
+def measures(markdown, update):
+    """List every record field with its unit, definition, defaults and reference."""
+    from engine.glossary import replace_between_markers, to_markdown, to_text
+
+    if update is None:
+        click.echo(to_markdown() if markdown else to_text(), nl=False)
+        return
+    with open(update, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        new = replace_between_markers(text, to_markdown())
+    except ValueError as exc:
+        _fail(f"{update}: {exc}")
+    if new != text:
+        with open(update, "w", encoding="utf-8") as f:
+            f.write(new)
+    click.echo(f"{update}: glossary {'updated' if new != text else 'already current'}", err=True)
 
 
 @main.command()
@@ -137,9 +195,10 @@ def _apply_config(ctx, param, path):
               help="Run on this machine, or on a running Dask cluster.")
 @click.option("--scheduler-file", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
               help="Run on the Dask cluster described by this scheduler file.")
+@RULES
 @click.pass_context
 def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resume, timeout, executor,
-          scheduler_file):
+          scheduler_file, rules):
     """Analyse many calls: one row per input file in OUTDIR/calls.<format>.
 
     INPUT is an audio file, a folder (searched recursively for audio files) or a
@@ -164,7 +223,7 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
         result = run_batch(
             inputs, outdir, params=params, jobs=jobs, fmt=fmt, events=events, segments=segments,
             timeout=timeout, resume=resume, executor=executor, scheduler_file=scheduler_file,
-            progress=True,
+            progress=True, rules=rules,
         )
     except CallscanError as exc:
         raise _Exit(str(exc), getattr(exc, "exit_code", 3)) from None
@@ -175,6 +234,49 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
         click.echo(f"note: {result.duplicates} inputs were named more than once; each is analysed once", err=True)
     click.echo(result.summary(), err=True)
     ctx.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("call", type=click.Path(dir_okay=True, path_type=str))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Picture file: .png (or .svg, .pdf).")
+@AGENT_CHANNEL
+@click.option("--dpi", type=click.IntRange(30, 600), default=100, show_default=True, help="Resolution.")
+def plot(call, output, agent_channel, dpi):
+    """Draw the timeline picture of CALL: who speaks, overlaps, dead air, pitch, agitation.
+
+    Needs the optional extra: pip install 'callscan[plot]'.
+    """
+    from engine.plot import plot_call
+
+    try:
+        plot_call(call, output, params=Params(agent_channel=agent_channel), dpi=dpi)
+    except CallscanError as exc:
+        _fail(exc)
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=str))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str), default=None,
+              help="HTML file.  [default: OUTDIR/report.html]")
+@click.option("--plots/--no-plots", default=True, show_default=True,
+              help="Draw each call's timeline picture into OUTDIR/plots/ (needs the audio and callscan[plot]).")
+def report(outdir, output, plots):
+    """Write one self-contained HTML page over the batch in OUTDIR."""
+    from engine.report import write_report
+
+    def progress(done, total):
+        if sys.stderr.isatty():
+            click.echo(f"\rpictures {done}/{total}", err=True, nl=done == total)
+
+    try:
+        result = write_report(outdir, output, plots=plots, progress=progress)
+    except CallscanError as exc:
+        _fail(exc)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote {result.path} ({result.plots} pictures)", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

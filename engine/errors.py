@@ -47,6 +47,10 @@ class ParameterError(CallscanError, ValueError):
     kind = "internal"
 
 
+class RuleError(ParameterError):
+    """A QA rules file cannot be used: unreadable, unknown field, bad operator or value."""
+
+
 ERROR_KINDS = (
     "unreadable",
     "unsupported_codec",

@@ -152,7 +152,9 @@ def read_manifest(manifest):
     """
     base = os.path.dirname(os.path.abspath(manifest))
     try:
-        with open(manifest, newline="", encoding="utf-8-sig") as f:
+        # File names are bytes: a name that is not UTF-8 comes back as the
+        # file system gives it (surrogate escapes, as os.fsdecode does).
+        with open(manifest, newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
             if manifest.lower().endswith(".csv"):
                 reader = csv.DictReader(f)
                 fields = [name.strip() for name in reader.fieldnames or ()]

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from engine.batch_errors import BatchFatalError
 from engine.params import Params
+from engine.schema import SCHEMA_VERSION
 from engine.warmup import warm_up
 from engine.work import call_id_of
 from engine.writers import (
@@ -27,7 +28,7 @@ RUN_JSON = "run.json"
 EVENT_BASE = ("path", "call_id", "kind", "party", "start_s", "end_s")
 
 
-def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, run):
+def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, run, rules=None):
     """Write the tables, segment files and run.json from the checkpoint.
 
     Parameters
@@ -49,6 +50,8 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
     run : dict
         ``started_utc``, ``t0`` (``time.monotonic()`` at the start),
         ``executor`` and ``jobs``, for ``run.json``.
+    rules : engine.rules.RuleSet, optional
+        Adds ``flags`` to every row of the calls table.
 
     Raises
     ------
@@ -61,6 +64,8 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
     if missing:  # every input has a row by now; anything else is a bug worth stopping for
         raise BatchFatalError(f"{len(missing)} inputs have no result, e.g. {missing[0]}", ckpt.outdir)
     rows = [ckpt.entries[p].record for p in paths]
+    if rules is not None:
+        rows = [rules.apply(dict(row)) for row in rows]
     for row in rows:
         if row.get("status") == "ok":
             result.ok += 1
@@ -79,6 +84,7 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
         names["segments"] = "segments/"
     info = {
         "engine_version": __version__,
+        "schema_version": SCHEMA_VERSION,
         "params_hash": work.params.hash(),
         "params": work.params.to_dict(),
         "libraries": library_versions(),
@@ -87,6 +93,8 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
         "audio_hours": round(result.audio_s / 3600, 6),
         "outputs": names,
     }
+    if rules is not None:
+        info["rules"] = {r.name: r.when for r in rules.rules}
     try:
         target = os.path.join(ckpt.outdir, names["calls"])
         write_table(target, fmt, call_columns(rows), lambda: rows, info)

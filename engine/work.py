@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from engine.analyze import analyze_call
 from engine.errors import ERROR_KINDS, CallscanError
 from engine.params import Params
+from engine.schema import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def failed_entry(path, work, kind, message):
         "error": message,
         "engine_version": __version__,
         "params_hash": work.params.hash(),
+        "schema_version": SCHEMA_VERSION,
     }
     return {"path": path, "params_hash": work.params.hash(), "record": record,
             "events": [] if work.events else None}

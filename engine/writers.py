@@ -5,7 +5,7 @@
   type comes from its values (integers and floats together make float64;
   lists of numbers make ``list<double>``, other lists ``list<string>``; a
   column with no value at all is ``string`` for the identity and error fields,
-  ``list<string>`` for ``warnings`` and float64 otherwise, as measures are, so
+  ``list<string>`` for ``warnings`` and ``flags`` and float64 otherwise, as measures are, so
   that tables of different batches share a schema). Lists such as
   ``warnings`` stay lists in Parquet and JSON Lines; in CSV their items are
   joined with ``"; "``. Non-finite floats are ``null`` in JSON Lines
@@ -33,9 +33,9 @@ SEGMENT_FORMATS = {"rttm": ".rttm", "audacity": ".txt"}
 
 STRING_COLUMNS = frozenset(
     {"path", "call_id", "status", "error_kind", "error", "mode", "codec", "engine_version",
-     "params_hash", "kind", "party", "by", "of"}
+     "params_hash", "schema_version", "kind", "party", "by", "of"}
 )
-LIST_COLUMNS = frozenset({"warnings"})
+LIST_COLUMNS = frozenset({"warnings", "flags"})
 ROW_GROUP = 100_000
 
 

@@ -36,37 +36,93 @@ from kernels._jit import kernel
 from kernels.runs import _bridge_gaps, _drop_short, _extend_ends
 
 
+_BINS_PER_DB = 4.0
+_N_BINS = 1024
+
+
+@kernel
+def _level_bin(v, base):
+    """Histogram bin of a level above ``base`` (monotone in ``v``; the top bin takes the rest)."""
+    b = int((np.float64(v) - np.float64(base)) * _BINS_PER_DB)
+    if b < 0:
+        return 0
+    if b >= _N_BINS:
+        return _N_BINS - 1
+    return b
+
+
+@kernel
+def _order_stat(e, lo, hi, valid_above, counts, rank, tmp):
+    """The ``rank``-th smallest (0-based) valid value of ``e[lo:hi]``, whose bin counts are ``counts``.
+
+    The bin holding it is found from the counts; the valid values of the window
+    that fall in that bin are then sorted, so the value is exact.
+    """
+    cum = 0
+    b = 0
+    while cum + counts[b] <= rank:
+        cum += counts[b]
+        b += 1
+    k = 0
+    for i in range(lo, hi):
+        v = e[i]
+        if v > valid_above and _level_bin(v, valid_above) == b:
+            tmp[k] = v
+            k += 1
+    vals = np.sort(tmp[:k])
+    return vals[rank - cum]
+
+
 @kernel
 def _windowed_percentile(e, step, width, q, valid_above, min_count, out):
     """Percentile ``q`` (0..100) of ``e`` over windows centred every ``step`` frames.
 
     Only values above ``valid_above`` take part (digital silence does not); a
     window with fewer than ``min_count`` of them gets NaN. ``out[k]`` belongs to
-    the window centred on frame ``k * step``.
+    the window centred on frame ``k * step``. Linear interpolation between the
+    two nearest order statistics, as ``numpy.percentile``.
+
+    A histogram of the window's valid values (0.25 dB bins) is kept as the
+    window slides (both of its ends only move forward), so no window is sorted
+    afresh: the bin of each order statistic needed comes from the counts and
+    only the values inside that bin are sorted. The order statistics, hence the
+    result, are exactly those of a sort of the whole window.
     """
     n = e.shape[0]
-    buf = np.empty(width, dtype=np.float32)
+    counts = np.zeros(_N_BINS, dtype=np.int64)
+    tmp = np.empty(max(width, 1), dtype=np.float32)
     half = width // 2
+    m = 0
+    cur_lo, cur_hi = 0, 0
     for k in range(out.shape[0]):
         c = k * step
         lo = max(0, c - half)
-        hi = min(n, c - half + width)
-        m = 0
-        for i in range(lo, hi):
+        hi = max(lo, min(n, c - half + width))
+        if lo >= cur_hi:
+            counts[:] = 0
+            m = 0
+            cur_lo, cur_hi = lo, lo
+        for i in range(cur_lo, lo):
             if e[i] > valid_above:
-                buf[m] = e[i]
+                counts[_level_bin(e[i], valid_above)] -= 1
+                m -= 1
+        for i in range(cur_hi, hi):
+            if e[i] > valid_above:
+                counts[_level_bin(e[i], valid_above)] += 1
                 m += 1
+        cur_lo, cur_hi = lo, hi
         if m < min_count or m == 0:
             out[k] = np.nan
             continue
-        vals = np.sort(buf[:m])
         pos = q / 100.0 * (m - 1)
         j = int(np.floor(pos))
         frac = pos - j
+        lo_v = _order_stat(e, lo, hi, valid_above, counts, j, tmp)
         if j + 1 < m:
-            out[k] = vals[j] + frac * (vals[j + 1] - vals[j])
+            hi_v = _order_stat(e, lo, hi, valid_above, counts, j + 1, tmp)
+            out[k] = lo_v + frac * (hi_v - lo_v)
         else:
-            out[k] = vals[j]
+            out[k] = lo_v
 
 
 @kernel
@@ -157,9 +213,11 @@ def noise_floor_db(energy_db, floor_win, floor_step, quantile, abs_floor_db, bia
     n_points = (n - 1) // floor_step + 2
     points = np.empty(n_points, dtype=np.float32)
     _windowed_percentile(e, floor_step, floor_win, quantile, valid_above, max(1, floor_win // 10), points)
-    valid = e[e > valid_above]
-    fallback = np.float32(np.percentile(valid, quantile)) if valid.size else np.float32(abs_floor_db)
-    points[~np.isfinite(points)] = fallback
+    missing = ~np.isfinite(points)
+    if missing.any():
+        valid = e[e > valid_above]
+        fallback = np.float32(np.percentile(valid, quantile)) if valid.size else np.float32(abs_floor_db)
+        points[missing] = fallback
     centres = np.arange(n_points) * floor_step
     floor = np.interp(np.arange(n), centres, points).astype(np.float32)
     return floor + np.float32(bias_db)

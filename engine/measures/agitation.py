@@ -326,3 +326,24 @@ def null_agitation(parties=("agent", "customer")):
     out["customer_agitation_shift"] = None
     out["agent_mirroring"] = None
     return out
+
+
+from engine.fields import Field
+
+_AGITATION_PARAMS = ("agitation.centre", "agitation.slope", "agitation.min_voiced_s")
+FIELDS = (
+    Field("{party}_agitation", "number", "score 0-1", "Arousal of the party's voice over the span from F0 "
+          "against its register's norm, F0 range, spectral tilt, loudness within the call and articulation "
+          "rate; neutral speech scores about 0.2, higher = more agitated.", _AGITATION_PARAMS,
+          "eGeMAPS, Eyben et al. 2016; Scherer 2003"),
+) + tuple(
+    Field(f"{{party}}_agitation_q{k}", "number", "score 0-1", f"The same score over quarter {k} of the span.",
+          _AGITATION_PARAMS, "Contact Lens quarters")
+    for k in range(1, 5)
+) + (
+    Field("customer_agitation_shift", "number", "score difference", "customer_agitation_q4 - "
+          "customer_agitation_q1: negative when the customer calmed down."),
+    Field("agent_mirroring", "number", "correlation -1-1", "Correlation of the two parties' scores over "
+          "windows through the span: high when the agent's agitation follows the customer's (low is calm "
+          "presence).", ("agitation.mirror_window_s", "agitation.mirror_hop_s", "agitation.mirror_min_windows")),
+)

@@ -18,7 +18,24 @@ nothing.
 
 import numpy as np
 
+from engine.fields import Field
 from engine.measures.spans import intervals_s
+
+FIELDS = (
+    Field("dead_air_count", "integer", "count", "Mutual silences inside the span lasting at least "
+          "`dead_air_min_s`, hold left out.", ("measures.dead_air_min_s",), "Contact Lens, NICE (3 s)"),
+    Field("dead_air_s", "number", "s", "Total length of those silences.", ("measures.dead_air_min_s",)),
+    Field("dead_air_share", "number", "share 0-1", "Dead air as a share of the span.",
+          ("measures.dead_air_min_s",)),
+    Field("dead_air_longest_s", "number", "s", "The longest dead-air stretch (0 when there is none).",
+          ("measures.dead_air_min_s",)),
+    Field("dead_air_longest_at_s", "number", "s", "Where the longest stretch starts, from the start of the "
+          "file; null when there is none."),
+    Field("dead_air_count_5s", "integer", "count", "Mutual silences of at least 5 s.",
+          ("measures.dead_air_extra_s",), "Google CCAI"),
+    Field("dead_air_count_10s", "integer", "count", "Mutual silences of at least 10 s.",
+          ("measures.dead_air_extra_s",), "Observe.AI"),
+)
 
 
 def dead_air_measures(silence, bounds, hop_s, span_s, min_s, extra_s=(5.0, 10.0)):

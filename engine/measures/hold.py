@@ -18,7 +18,14 @@ Each stretch is a ``hold`` event with the party of the channel that carries it
 
 import numpy as np
 
+from engine.fields import Field
 from engine.measures.spans import intervals_s, seconds
+
+FIELDS = (
+    Field("hold_s", "number", "s", "Music, ringback, tones or other steady non-speech sound on a channel "
+          "while nobody speaks, inside the span; never speech, never dead air.",
+          ("hold.music_min_s", "hold.tone_min_s", "hold.bridge_s")),
+)
 
 
 def hold_measures(hold, speaking, bounds, hop_s, parties):

@@ -39,7 +39,21 @@ Units: seconds; counts are integers; rates per minute.
 import bisect
 from dataclasses import dataclass
 
+from engine.fields import Field
 from engine.measures.spans import intervals_s
+
+FIELDS = (
+    Field("interruptions_by_{party}", "integer", "count", "The party starts while the other is mid-speech "
+          "and overlaps it for at least `interrupt_grace_s`; never a backchannel.",
+          ("dynamics.interrupt_grace_s", "dynamics.simultaneous_s"),
+          "Heldner & Edlund 2010; Levinson & Torreira 2015"),
+    Field("backchannels_by_{party}", "integer", "count", "Vocalisations of at most `backchannel_max_s` that "
+          "leave the floor with the other party (\"mm-hm\", \"yes\"): reassuring sounds.",
+          ("dynamics.backchannel_max_s", "dynamics.backchannel_gap_s")),
+    Field("{party}_backchannels_per_min", "number", "per min", "The party's backchannels per minute of the "
+          "*other* party's talk; null when the other party does not talk.",
+          ("dynamics.backchannel_max_s",)),
+)
 
 BACKCHANNEL = "backchannel"
 INSIDE = "inside"  # talks over the other party without taking the floor

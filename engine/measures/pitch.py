@@ -15,6 +15,15 @@ F0 comes from ``kernels.pitch`` (RAPT-style tracking, Talkin 1995).
 
 import numpy as np
 
+from engine.fields import Field
+
+FIELDS = (
+    Field("{party}_f0_median_hz", "number", "Hz", "Median F0 of the party's voiced frames inside its own "
+          "speech.", ("pitch.fmin_hz", "pitch.fmax_hz", "pitch.min_voiced_s"), "RAPT, Talkin 1995"),
+    Field("{party}_f0_range_st", "number", "semitones", "10-90 % range of the party's F0, "
+          "`12 log2(p90 / p10)`.", ("pitch.min_voiced_s",)),
+)
+
 
 def f0_summary(f0_hz, voiced, speech, hop_s, min_voiced_s):
     """Median F0 and 10-90 % range of one party.

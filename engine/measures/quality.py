@@ -22,7 +22,17 @@ Units: dB, share 0..1, seconds.
 
 import numpy as np
 
+from engine.fields import Field
 from kernels.runs import extend_ends
+
+FIELDS = (
+    Field("{party}_snr_db", "number", "dB", "Speech level over noise level of the party's channel; null "
+          "with too little noise to measure and in mono mode."),
+    Field("clipped_share", "number", "share 0-1", "Share of samples in flat tops at the channel's peak "
+          "(the worse channel).", ("quality.clip_ratio", "quality.clip_run")),
+    Field("digital_silence_s", "number", "s", "Exact-zero stretches inside a channel (mute, redaction, "
+          "recorder gap); also a warning.", ("quality.digital_silence_min_s",)),
+)
 
 
 def _mean_db(levels_db):

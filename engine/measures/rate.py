@@ -34,7 +34,17 @@ speech rate automatically", *Behavior Research Methods* 41(2), 2009, pp. 385-390
 
 import numpy as np
 
+from engine.fields import Field
 from kernels.runs import mask_to_runs
+
+FIELDS = (
+    Field("{party}_speech_rate_sps", "number", "syllables/s", "Syllable nuclei (voiced intensity peaks; no "
+          "words, any language) per second of the party's talk.",
+          ("rate.min_dip_db", "rate.min_talk_s"), "de Jong & Wempe 2009"),
+    Field("{party}_articulation_rate_sps", "number", "syllables/s", "Syllable nuclei per second of "
+          "phonation (talk less its silent pauses of `min_pause_s` or more).",
+          ("rate.min_pause_s", "rate.pause_db", "rate.min_talk_s"), "de Jong & Wempe 2009"),
+)
 
 
 def phonation_mask(speech, energy_db, floor_db, hop_s, pause_db, min_pause_s):

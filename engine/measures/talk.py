@@ -17,7 +17,21 @@ Definitions (SPEC §3; overlap after Heldner & Edlund 2010)
 
 import numpy as np
 
+from engine.fields import Field
 from engine.measures.spans import intervals_s, seconds, span_frames
+
+FIELDS = (
+    Field("span_s", "number", "s", "First speech onset to last speech offset of either party; ring time "
+          "before and tails after do not count."),
+    Field("{party}_talk_s", "number", "s", "Union of the party's speech segments.",
+          ("activity.min_speech_s", "activity.bridge_s")),
+    Field("{party}_talk_share", "number", "share 0-1", "Party talk / (agent talk + customer talk); null "
+          "when nobody talks.", reference="Gong-style talk ratio"),
+    Field("overlap_s", "number", "s", "Time both parties speak.", reference="Heldner & Edlund 2010"),
+    Field("overlap_share", "number", "share 0-1", "Overlap as a share of the span."),
+    Field("overtalk_count", "integer", "count", "Overlaps lasting at least `overtalk_min_s`.",
+          ("measures.overtalk_min_s",), "MiiTel"),
+)
 
 
 def span_measures(masks, hop_s):

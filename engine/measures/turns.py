@@ -26,7 +26,18 @@ Units: seconds.
 import statistics
 from dataclasses import dataclass
 
+from engine.fields import Field
 from engine.measures.interruptions import FLOOR
+
+FIELDS = (
+    Field("turns", "integer", "count", "Floor changes: consecutive turns of different parties.",
+          ("dynamics.turn_max_pause_s",), "Levinson & Torreira 2015"),
+    Field("{party}_response_latency_median_s", "number", "s", "Median gap from the other party's turn end "
+          "to this party's turn start (negative: started before the other finished); transfers across "
+          "hold left out.", reference="Heldner & Edlund 2010 (human norm about 0.2 s)"),
+    Field("{party}_longest_monologue_s", "number", "s", "The party's longest turn; a same-party pause of "
+          "`turn_max_pause_s` or more starts a new turn.", ("dynamics.turn_max_pause_s",)),
+)
 
 
 @dataclass
