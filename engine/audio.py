@@ -22,6 +22,7 @@ from engine.errors import DecodeError
 NATIVE_RATES = (8000, 16000)
 _UNKNOWN_FRAMES = 1 << 62  # libsndfile reports 2**63 - 1 frames for a length it does not know
 _BLOCK_READ_FRAMES = 1 << 25  # 70 min at 8 kHz: longer files are read in blocks
+FLOAT_LIMIT = 1000.0  # full scale (+60 dB): float samples beyond are damaged data
 DC_MIN = 1e-3  # full scale (-60 dBFS): smaller offsets change no measure
 
 # Subtypes whose samples are at most 16 bits deep: read as int16.
@@ -37,6 +38,7 @@ _WAVE_TAGS = {
     0x0007: "µ-law", 0x0011: "IMA ADPCM", 0x0031: "GSM 6.10", 0x0040: "G.721 ADPCM",
     0x0050: "MPEG", 0x0055: "MPEG layer III", 0xFFFE: "extensible",
 }
+_MPEG_TAGS = (0x0050, 0x0055)
 _WAVE_TAG_NAMES = {0x0022: "DSP Group TrueSpeech", 0x0064: "G.726 ADPCM", 0x0065: "G.722 ADPCM",
                    0x0042: "G.723.1", 0x0014: "G.723 ADPCM", 0x0161: "Windows Media Audio",
                    0x0130: "ACELP.net", 0x1600: "AAC", 0x00FF: "AAC", 0x0160: "Windows Media Audio"}
@@ -86,8 +88,10 @@ class Audio:
 def _wave_header(path, file_size):
     """Check a RIFF/WAVE header ourselves: unknown codec tags and truncated data.
 
-    Returns None for files that are not RIFF/WAVE. Raises DecodeError for an
-    encoding libsndfile cannot decode or a data chunk that the file cuts short.
+    Returns None for files that are not RIFF/WAVE, else ``(tag, offset, size)``:
+    the format tag and where the data chunk's bytes start and how many it
+    declares. Raises DecodeError for an encoding libsndfile cannot decode or a
+    data chunk that the file cuts short.
     """
     with open(path, "rb") as f:
         head = f.read(12)
@@ -97,6 +101,7 @@ def _wave_header(path, file_size):
         u32 = "<I" if little else ">I"
         pos = 12
         fmt_seen = False
+        tag = None
         while pos + 8 <= file_size:
             f.seek(pos)
             chunk = f.read(8)
@@ -132,7 +137,7 @@ def _wave_header(path, file_size):
                         path,
                         "unreadable",
                     )
-                return True
+                return tag, pos + 8, size
             pos += 8 + size + (size & 1)
         missing = "data" if fmt_seen else "'fmt '"
         raise DecodeError(f"truncated header: no {missing} chunk in the RIFF/WAVE file", path, "unreadable")
@@ -163,12 +168,41 @@ def _open_info(path):
         raise DecodeError(f"cannot open: {exc.strerror or exc}", path, "unreadable") from None
     if size == 0:
         raise DecodeError("empty file (0 bytes)", path, "empty")
-    _wave_header(path, size)
+    wave = _wave_header(path, size)
     try:
-        return sf.info(os.fsencode(path))
+        return sf.info(os.fsencode(path)), os.fsencode(path)
     except (sf.LibsndfileError, RuntimeError) as exc:
         reason = getattr(exc, "error_string", None) or str(exc)
+        if wave is not None and wave[0] in _MPEG_TAGS:
+            return _embedded_mpeg(path, wave, reason)
         raise DecodeError(f"not a readable audio file: {reason}", path, "unreadable") from None
+
+
+def _embedded_mpeg(path, wave, reason):
+    """MPEG audio in a WAVE file whose 'fmt ' chunk libsndfile refuses.
+
+    Recorders write MP3 frames into RIFF/WAVE with format tag 0x0055 and
+    'fmt ' chunks of varying shape; libsndfile reads only the full
+    MPEGLAYER3WAVEFORMAT one. The frames themselves are a plain MP3 stream,
+    so they are decoded from the data chunk.
+    """
+    import io
+
+    _, offset, size = wave
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read(size if size not in (0, 0xFFFFFFFF) else -1)
+    source = io.BytesIO(data)
+    try:
+        info = sf.info(source)
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        raise DecodeError(
+            f"not a readable audio file: {reason}; its data chunk is not a readable MPEG stream either",
+            path,
+            "unreadable",
+        ) from None
+    source.seek(0)
+    return info, source
 
 
 def _check_layout(n_channels, n_frames, rate, path, min_duration_s):
@@ -192,9 +226,16 @@ def _check_layout(n_channels, n_frames, rate, path, min_duration_s):
 
 
 def _check_samples(samples, path):
+    """Refuse float samples that are not finite, or so far beyond full scale
+    (``FLOAT_LIMIT``) that they are damaged data rather than a loud recording."""
     if not np.all(np.isfinite(samples)):
         bad = int(np.count_nonzero(~np.isfinite(samples)))
         raise DecodeError(f"{bad} samples are NaN or infinite", path, "bad_samples")
+    if samples.size and float(np.max(np.abs(samples))) > FLOAT_LIMIT:
+        bad = int(np.count_nonzero(np.abs(samples) > FLOAT_LIMIT))
+        raise DecodeError(
+            f"{bad} samples lie beyond ±{FLOAT_LIMIT:g} full scale (damaged float data)", path, "bad_samples"
+        )
 
 
 def _to_analysis_rate(samples, rate, warnings):
@@ -250,11 +291,11 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
         With ``kind`` and a reason naming the file.
     """
     path = os.fspath(path)
-    info = _open_info(path)
+    info, source = _open_info(path)
     _check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
     dtype = "int16" if info.subtype in _INT16_SUBTYPES else "float32"
     try:
-        data, rate = _read_samples(path, dtype, info.frames)
+        data, rate = _read_samples(source, dtype, info.frames)
     except (sf.LibsndfileError, RuntimeError) as exc:
         reason = getattr(exc, "error_string", None) or str(exc)
         if info.frames >= _UNKNOWN_FRAMES:
@@ -275,10 +316,13 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
         )
     samples = _channels_first(data, dtype, path)
     codec = f"{info.format}/{info.subtype}"
+    if not isinstance(source, bytes):
+        codec = f"WAV+{codec}"
+        warnings.append("MPEG audio inside a WAVE header: decoded from its data chunk")
     return _finish(samples, rate, codec, path, warnings, identical_tol)
 
 
-def _read_samples(path, dtype, frames):
+def _read_samples(source, dtype, frames):
     """All samples of a file as (frames, channels), and its rate.
 
     A header may state any length: a FLAC stream without a sample count reads
@@ -287,8 +331,8 @@ def _read_samples(path, dtype, frames):
     read in blocks until it ends, so memory follows what the file holds.
     """
     if frames <= _BLOCK_READ_FRAMES:
-        return sf.read(os.fsencode(path), dtype=dtype, always_2d=True)
-    with sf.SoundFile(os.fsencode(path)) as f:
+        return sf.read(source, dtype=dtype, always_2d=True)
+    with sf.SoundFile(source) as f:
         blocks = list(f.blocks(blocksize=1 << 20, dtype=dtype, always_2d=True))
         rate, channels = f.samplerate, f.channels
     if not blocks:

@@ -240,7 +240,12 @@ def hold_frames(audio, speech, energy, hop, hop_s, hp):
             active |= energy[ch] > np.percentile(valid, 5) + hp.sound_db
         if not active.any():
             continue
-        stab, pure = steadiness(x, hop, win, lag, lo_bin, hi_bin, width)
+        # steady_sound reads stability and purity of active frames only, each share within its
+        # active run, and drops music and tone runs shorter than music_min_s and tone_min_s: an
+        # active run shorter than both can hold neither, so its frames need no spectra either.
+        shortest = min(int(round(hp.music_min_s / hop_s)), int(round(hp.tone_min_s / hop_s)))
+        wanted = drop_short(active, shortest)
+        stab, pure = steadiness(x, hop, win, lag, lo_bin, hi_bin, width, frames=wanted)
         hold[ch] = steady_sound(
             stab[:n],
             pure[:n],

@@ -286,9 +286,17 @@ class RateParams:
         further below its loudest moments).
     min_dip_db : float
         Least prominence of a nucleus over the dips on both sides, dB (de Jong & Wempe:
-        2 dB, and up to 4 dB for clean, filtered speech).
+        2 dB, and up to 4 dB for clean, filtered speech; a telephone channel is
+        band-limited, and 4 dB gives the best correlation with annotated counts in
+        ``benchmarks.rate_accuracy`` at 8 and 16 kHz).
     voiced_reach_s : float
-        A peak is voiced when the pitch tracker marks a frame this close to it voiced, s.
+        A peak is voiced when a frame this close to it is voiced (pitch tracker) or
+        vowel-like (``vowel_alpha_db``), s.
+    vowel_alpha_db : float
+        A frame whose alpha ratio (``AgitationParams.alpha_bands_hz``: power above 1 kHz
+        against 300-1000 Hz) lies below this is vowel-like, dB: its power sits in the
+        first-formant band, as in any vowel, however irregular the voice; fricatives and
+        bursts lie above (``kernels.nuclei`` step 5).
     pause_db : float
         Speech frames at most this far above the noise floor are silent, dB.
     min_pause_s : float
@@ -303,8 +311,9 @@ class RateParams:
     band_hz: tuple = (300.0, 3400.0)
     smooth_s: float = 0.010
     silence_db: float = 35.0
-    min_dip_db: float = 3.0
+    min_dip_db: float = 4.0
     voiced_reach_s: float = 0.020
+    vowel_alpha_db: float = 0.0
     pause_db: float = 4.0
     min_pause_s: float = 0.10
     min_talk_s: float = 1.0

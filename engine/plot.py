@@ -285,8 +285,8 @@ def _marks(ax, events, kind, party, key, y, marker, color, px_s):
 
 
 def _lanes(ax, view, px_s):
-    from matplotlib.patches import Patch
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     ev = view.events
     parties = view.parties
@@ -296,8 +296,8 @@ def _lanes(ax, view, px_s):
         _bars(ax, tl.intervals(ev, "speech", party), y, 0.62, COLORS[party], px_s)
         _marks(ax, ev, "interruption", party, "by", y + 0.42, "v", COLORS["interruption"], px_s)
         _marks(ax, ev, "backchannel", party, "party", y - 0.42, "^", COLORS["backchannel"], px_s)
-    _bars(ax, tl.intervals(ev, "dead_air"), middle, 0.5, COLORS["dead_air"], px_s, hatch="//", alpha=0.8)
-    _bars(ax, tl.intervals(ev, "hold"), middle, 0.5, COLORS["hold"], px_s, alpha=0.8)
+    _bars(ax, tl.intervals(ev, "dead_air"), middle, 0.5, COLORS["dead_air"], px_s, hatch="//")
+    _bars(ax, tl.intervals(ev, "hold"), middle, 0.5, COLORS["hold"], px_s)
     _bars(ax, tl.intervals(ev, "overlap"), middle, 0.5, COLORS["overlap"], px_s)
     labels = {2.0: "agent" if None not in rows else "speech (mono)", 1.0: "both", 0.0: "customer"}
     ticks = sorted(set(rows.values()) | {middle})

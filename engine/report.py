@@ -5,7 +5,8 @@ charts; no fonts, scripts or images from elsewhere), so it opens offline and can
 be mailed. It shows, across the batch, the distribution of talk share, overlap
 share, dead air, interruptions per call and the customer's agitation shift, and
 a table of every call that sorts worst first on any measure (click a heading;
-click again for best first). Each call links to its timeline picture in
+click again for best first; ``report.html#sort=KEY`` or ``#sort=KEY,best``
+opens it so sorted). Each call links to its timeline picture in
 ``OUTDIR/plots/`` (``engine.plot``), drawn when the call's audio is reachable at
 its recorded path; the pictures use the batch's events table when there is one,
 and analyse the call again (with the batch's parameters) when there is not.
@@ -281,8 +282,8 @@ def histogram_svg(values, measure, width=300, height=150):
     left, right, top, bottom = 34, 10, 10, 30
     pw, ph = width - left - right, height - top - bottom
     peak = max(1, int(counts.max()))
-    parts = [f'<svg class="hist" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{esc(measure.label)} histogram">']
+    parts = [(f'<svg class="hist" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+              f'aria-label="{esc(measure.label)} histogram">')]
     bw = pw / n_bins
     for k, c in enumerate(counts):
         h = ph * c / peak
@@ -439,6 +440,13 @@ SCRIPT = """
       };
     })(i));
     if (heads[i].hasAttribute("data-initial")) { sortBy(i, false); }
+  }
+  var wanted = /^#sort=([A-Za-z0-9_]+)(,best)?$/.exec(window.location.hash);
+  for (var h = 0; wanted && h < heads.length; h++) {
+    if (heads[h].getAttribute("data-key") === wanted[1] && heads[h].hasAttribute("data-worse")) {
+      heads[h].click();
+      if (wanted[2]) { heads[h].click(); }
+    }
   }
   if (document.documentElement.getAttribute("data-status") !== "error") {
     document.documentElement.setAttribute("data-status", "ready");

@@ -93,8 +93,8 @@ def speech_mask(events, party, n_frames, hop_s):
     """
     mask = np.zeros(n_frames, dtype=bool)
     for start, end in intervals(events, "speech", party):
-        a = max(0, int(round(start / hop_s)))
-        b = min(n_frames, int(round(end / hop_s)))
+        a = max(0, round(start / hop_s))
+        b = min(n_frames, round(end / hop_s))
         mask[a:b] = True
     return mask
 
@@ -122,7 +122,7 @@ def pitch_band(f0_hz, hop_s, bin_s, low=10.0, high=90.0):
         without a voiced frame.
     """
     f0_hz = np.asarray(f0_hz, dtype=float)
-    per = max(1, int(round(bin_s / hop_s)))
+    per = max(1, round(bin_s / hop_s))
     n_bins = -(-f0_hz.size // per) if f0_hz.size else 0
     padded = np.full(n_bins * per, np.nan)
     padded[: f0_hz.size] = f0_hz
@@ -160,7 +160,7 @@ def frame_times(n_frames, hop_s):
 
 def clock(seconds, long=False):
     """``m:ss``, or ``h:mm:ss`` when ``long`` or at least an hour."""
-    seconds = int(round(max(0.0, float(seconds))))
+    seconds = round(max(0.0, float(seconds)))
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     if long or h:

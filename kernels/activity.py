@@ -43,12 +43,12 @@ _N_BINS = 1024
 @kernel
 def _level_bin(v, base):
     """Histogram bin of a level above ``base`` (monotone in ``v``; the top bin takes the rest)."""
-    b = int((np.float64(v) - np.float64(base)) * _BINS_PER_DB)
-    if b < 0:
-        return 0
-    if b >= _N_BINS:
+    f = (np.float64(v) - np.float64(base)) * _BINS_PER_DB
+    if f >= _N_BINS:
         return _N_BINS - 1
-    return b
+    if f < 0.0:
+        return 0
+    return int(f)
 
 
 @kernel

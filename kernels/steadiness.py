@@ -175,7 +175,56 @@ def frame_spectra(x, hop, win, lo_bin, hi_bin, first=0, last=None):
     return np.ascontiguousarray(spec[:, lo_bin:hi_bin], dtype=np.float32)
 
 
-def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096):
+@kernel
+def _windowed_frames(x, starts, window, out):
+    """``out[r] = x[starts[r] : starts[r] + win] * window``, zeros outside the signal."""
+    n = x.shape[0]
+    win = window.shape[0]
+    zero = np.float32(0.0)
+    for r in range(starts.shape[0]):
+        s = starts[r]
+        for t in range(win):
+            i = s + t
+            v = x[i] if 0 <= i < n else zero
+            out[r, t] = v * window[t]
+
+
+@kernel
+def _stability_at(spec, row, targets, lag, n, out):
+    """Stability of frames ``targets`` from the spectra of the frames that were computed.
+
+    ``row[f]`` is the row of frame ``f`` in ``spec`` (-1 when not computed; the
+    lag neighbours of every target inside ``0..n-1`` are computed). The same
+    arithmetic as ``_stability``.
+    """
+    m = spec.shape[1]
+    norms = np.empty(spec.shape[0])
+    for r in range(spec.shape[0]):
+        acc = 0.0
+        for k in range(m):
+            v = np.float64(spec[r, k])
+            acc += v * v
+        norms[r] = np.sqrt(acc)
+    for t in range(targets.shape[0]):
+        f = targets[t]
+        i = row[f]
+        best = 0.0
+        for g in (f - lag, f + lag):
+            if g < 0 or g >= n:
+                continue
+            j = row[g]
+            if norms[i] == 0.0 or norms[j] == 0.0:
+                continue
+            acc = 0.0
+            for k in range(m):
+                acc += np.float64(spec[i, k]) * np.float64(spec[j, k])
+            sim = acc / (norms[i] * norms[j])
+            if sim > best:
+                best = sim
+        out[t] = best
+
+
+def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096, frames=None):
     """Stability and purity of every frame of one channel.
 
     Parameters
@@ -192,6 +241,10 @@ def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096):
         Peak half-width for the purity, bins.
     block : int
         Frames per FFT block (bounds the memory).
+    frames : ndarray, shape (n_frames,), bool, optional
+        Only these frames are wanted: the spectra of them and of their lag
+        neighbours are computed, nothing else, and every other frame reads 0.
+        The wanted frames get exactly the values of a full run.
 
     Returns
     -------
@@ -200,6 +253,9 @@ def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096):
     if hop < 1 or win < 2 or lag < 1 or not 0 <= lo_bin < hi_bin <= win // 2 + 1:
         raise ValueError("steadiness: need hop >= 1, win >= 2, lag >= 1 and 0 <= lo_bin < hi_bin <= win // 2 + 1")
     n = count_frames(len(x), hop)
+    if frames is not None:
+        return _steadiness_of(np.ascontiguousarray(x, dtype=np.float32), n, hop, win, lag, lo_bin, hi_bin, width,
+                              block, frames)
     stab = np.zeros(n, dtype=np.float32)
     pure = np.zeros(n, dtype=np.float32)
     for a in range(0, n, block):
@@ -212,6 +268,42 @@ def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096):
         p = np.empty(b - a)
         _purity(spec[a - lo : b - lo], int(width), p)
         pure[a:b] = p
+    return stab, pure
+
+
+def _steadiness_of(x, n, hop, win, lag, lo_bin, hi_bin, width, block, frames):
+    """``steadiness`` of the ``frames`` wanted only (see there)."""
+    want = np.zeros(n, dtype=np.bool_)
+    k = min(n, len(frames))
+    want[:k] = np.asarray(frames, dtype=np.bool_)[:k]
+    need = want.copy()
+    need[lag:] |= want[:-lag] if lag < n else False
+    need[:-lag] |= want[lag:] if lag < n else False
+    stab = np.zeros(n, dtype=np.float32)
+    pure = np.zeros(n, dtype=np.float32)
+    targets_all = np.flatnonzero(want)
+    if not targets_all.size:
+        return stab, pure
+    window = np.hanning(win).astype(np.float32)
+    row = np.full(n, -1, dtype=np.int64)
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        targets = targets_all[np.searchsorted(targets_all, a) : np.searchsorted(targets_all, b)]
+        if not targets.size:
+            continue
+        lo, hi = max(0, a - lag), min(n, b + lag)
+        idx = lo + np.flatnonzero(need[lo:hi])
+        seg = np.empty((idx.size, win), dtype=np.float32)
+        _windowed_frames(x, idx * hop + (hop // 2 - win // 2), window, seg)
+        spec = np.abs(np.fft.rfft(seg, axis=1)[:, lo_bin:hi_bin])
+        row[idx] = np.arange(idx.size)
+        s = np.empty(targets.size)
+        _stability_at(spec, row, targets, int(lag), n, s)
+        stab[targets] = s
+        p = np.empty(targets.size)
+        _purity(np.ascontiguousarray(spec[row[targets]]), int(width), p)
+        pure[targets] = p
+        row[idx] = -1
     return stab, pure
 
 

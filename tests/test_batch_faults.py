@@ -32,7 +32,8 @@ def assert_each_input_once(out, paths, table="calls.parquet"):
     if table.endswith(".parquet"):
         rows = pq.read_table(os.path.join(out, table)).to_pylist()
     else:
-        rows = [json.loads(line) for line in open(os.path.join(out, table), encoding="utf-8")]
+        with open(os.path.join(out, table), encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f]
     assert [r["path"] for r in rows] == [str(p) for p in paths]
     with open(os.path.join(out, CHECKPOINT), encoding="utf-8") as f:
         lines = f.read().splitlines()
@@ -70,7 +71,8 @@ def test_a_worker_killed_from_outside_mid_file_is_replaced_and_its_file_retried(
         while not os.path.exists(marker) and time.monotonic() < deadline:
             time.sleep(0.02)
         if os.path.exists(marker):
-            pid = int(open(marker).read())
+            with open(marker) as f:
+                pid = int(f.read())
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
 
@@ -106,7 +108,7 @@ def test_a_decoder_that_never_returns_gets_a_timeout_row_and_the_batch_goes_on(t
 
 def _cli(args, **kw):
     return subprocess.run([sys.executable, "-m", "engine.cli", "batch", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=180, **kw)
+                          capture_output=True, text=True, timeout=180, check=False, **kw)
 
 
 def test_a_file_where_the_output_folder_should_be_stops_the_batch_and_touches_nothing(tmp_path):
@@ -128,7 +130,7 @@ def _can_mount_tmpfs():
         return False
     try:
         probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-                               capture_output=True, timeout=10)
+                               capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return probe.returncode == 0
@@ -154,7 +156,7 @@ def _in_private_mount(tmp_path, script):
     env = dict(os.environ, MNT=str(mnt), KEEP=str(keep), PY=sys.executable, IN=str(tmp_path / "in"),
                PYTHONPATH=str(ROOT))
     r = subprocess.run(["unshare", "-m", "sh", "-c", "set -u\n" + script], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, check=False)
     return r, keep
 
 

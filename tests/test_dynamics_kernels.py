@@ -53,6 +53,62 @@ def test_dips_and_windowed_share_match_reference(half):
         np.testing.assert_allclose(steadiness.windowed_share(flag, active, half), ref.windowed_share(flag, active, half))
 
 
+
+def test_steadiness_of_wanted_frames_only_is_exact():
+    """With ``frames``, the wanted frames get bit for bit the values of a full run, the rest 0."""
+    rng = np.random.default_rng(5)
+    t = np.arange(2 * SR) / SR
+    tone = 0.3 * (np.sin(2 * np.pi * 440 * t) + np.sin(2 * np.pi * 480 * t))
+    for x in (tone, rng.standard_normal(1201) * 0.1, np.zeros(400), np.r_[np.zeros(500), tone[:900]]):
+        x = x.astype(np.float32)
+        full = steadiness.steadiness(x, 80, 256, 3, 8, 110, 1, block=7)
+        n = len(full[0])
+        for share in (0.0, 0.1, 0.5, 1.0):
+            want = np.repeat(rng.random(n // 4 + 1) < share, 4)[:n]
+            for block in (7, 4096):
+                got = steadiness.steadiness(x, 80, 256, 3, 8, 110, 1, block=block, frames=want)
+                for a, b in zip(full, got):
+                    assert np.array_equal(a[want].view(np.uint32), b[want].view(np.uint32))
+                    assert not b[~want].any()
+
+
+def test_stability_at_matches_reference():
+    rng = np.random.default_rng(9)
+    for spec in _spectra():
+        n = len(spec)
+        targets = np.flatnonzero(rng.random(n) < 0.5)
+        got = np.empty(targets.size)
+        steadiness._stability_at(spec, np.arange(n), targets, 2, n, got)
+        np.testing.assert_allclose(got, ref.stability(spec, 2)[targets], atol=1e-6)
+
+
+
+def test_short_active_runs_need_no_spectra():
+    """``engine.features.hold_frames`` skips the spectra of active runs shorter than both minimum
+    durations: ``steady_sound`` gives the same hold without them."""
+    from kernels.runs import drop_short
+
+    hop_s = 0.01
+    kw = dict(stable_min=0.9, pure_min=0.99, window_s=2.0, steady_share=0.8, tone_share=0.2,
+              dip_window_s=0.5, dip_db=10.0, max_dip_share=0.1, music_min_s=1.0, tone_min_s=0.3)
+    t = np.arange(SR) / SR
+    tone = 0.3 * (np.sin(2 * np.pi * 440 * t) + np.sin(2 * np.pi * 480 * t))
+    pieces = [np.zeros(800)]
+    for seconds in (0.12, 0.29, 0.31, 0.5, 0.2, 1.0):  # bursts either side of tone_min_s
+        pieces += [tone[: int(seconds * SR)], np.zeros(1200)]
+    x = np.concatenate(pieces).astype(np.float32)
+    level = np.array([20 * np.log10(np.sqrt(np.mean(x[i * 80 : i * 80 + 80] ** 2)) + 1e-9) for i in range(len(x) // 80)])
+    active = level > -40
+    full = steadiness.steadiness(x, 80, 256, 3, 8, 110, 1)
+    wanted = drop_short(active, min(round(kw["music_min_s"] / hop_s), round(kw["tone_min_s"] / hop_s)))
+    assert wanted.sum() < active.sum()
+    part = steadiness.steadiness(x, 80, 256, 3, 8, 110, 1, frames=wanted)
+    n = len(active)
+    want = steadiness.steady_sound(full[0][:n], full[1][:n], level, active, hop_s, **kw)
+    got = steadiness.steady_sound(part[0][:n], part[1][:n], level, active, hop_s, **kw)
+    assert want.any() and np.array_equal(got, want)
+
+
 def test_sample_checks_match_reference():
     rng = np.random.default_rng(11)
     for n in (0, 1, 5, 1000):

@@ -148,6 +148,44 @@ def test_nuclei_count_syllable_train():
     assert got.sum() == 10
 
 
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("vowel_alpha_db", [0.0, -4.0])
+def test_nuclei_vowel_cue_matches_reference(seed, vowel_alpha_db):
+    # the vowel-like cue widens step 5: voiced = tracker voiced, or alpha ratio below the limit
+    bp, speech, voiced = _random_case(seed)
+    rng = np.random.default_rng(100 + seed)
+    alpha = rng.normal(0.0, 6.0, bp.size)
+    alpha[rng.random(bp.size) < 0.1] = np.nan  # frames without a spectrum
+    got, _, _ = syllable_nuclei(bp, speech, voiced, smooth=1.0, silence_db=35.0, min_dip_db=2.0, reach=1,
+                                alpha_db=alpha, vowel_alpha_db=vowel_alpha_db)
+    with np.errstate(invalid="ignore"):
+        widened = voiced | (alpha < vowel_alpha_db)
+    want = ref.syllable_nuclei(bp, speech, widened, 1.0, 35.0, 2.0, 1)
+    assert np.array_equal(got, want)
+    alone, _, _ = syllable_nuclei(bp, speech, voiced, smooth=1.0, silence_db=35.0, min_dip_db=2.0, reach=1)
+    assert np.array_equal(alone, ref.syllable_nuclei(bp, speech, voiced, 1.0, 35.0, 2.0, 1))
+    assert not (alone & ~got).any()  # the cue only adds nuclei
+
+
+def test_nuclei_vowel_cue_counts_unvoiced_vowels_not_fricatives():
+    # 4 Hz syllable train that the pitch tracker calls unvoiced throughout (hoarse voice):
+    # peaks with F1-heavy spectra (alpha -10 dB) count, peaks with noise spectra (+6 dB) do not
+    hop_s = 0.01
+    t = np.arange(500) * hop_s
+    bp = 10 ** ((-6 - 6 * np.cos(2 * np.pi * 4 * t)) / 10)
+    speech = np.ones(500, bool)
+    unvoiced = np.zeros(500, bool)
+    vowel = np.cos(2 * np.pi * 2 * (t - 0.125)) > 0.5  # around every other peak
+    alpha = np.where(vowel, -10.0, 6.0)
+    kw = dict(smooth=1.0, silence_db=35.0, min_dip_db=3.0, reach=2)
+    assert syllable_nuclei(bp, speech, unvoiced, **kw)[0].sum() == 0
+    assert syllable_nuclei(bp, speech, unvoiced, alpha_db=alpha, vowel_alpha_db=0.0, **kw)[0].sum() == 10
+    assert syllable_nuclei(bp, speech, unvoiced, alpha_db=np.full(500, np.nan), **kw)[0].sum() == 0
+    assert syllable_nuclei(bp, speech, speech, alpha_db=np.full(500, 6.0), **kw)[0].sum() == 20
+    with pytest.raises(ValueError):
+        syllable_nuclei(bp, speech, unvoiced, alpha_db=alpha[:-1], **kw)
+
+
 def test_nuclei_gain_invariant():
     bp, speech, voiced = _random_case(5)
     a, _, _ = syllable_nuclei(bp, speech, voiced, smooth=1.0, silence_db=35.0, min_dip_db=2.0, reach=1)

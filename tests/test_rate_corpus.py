@@ -1,9 +1,11 @@
 """Speech rate against annotated syllable counts in the shared corpus (``benchmarks.rate_accuracy``).
 
-The telephone case (8 kHz, 300-3400 Hz) carries the targets: median absolute error of the
-per-utterance rate at most 12 %. Pearson r between measured and true rates reaches about
-0.7 (target 0.85, not met: within each subset the true rates span little, and one syllable
-more or less moves a 2 s EMO-DB utterance by 10 %); the test holds the level reached.
+Targets: median absolute error of the per-utterance rate at most 12 % (met: 8.7 % at 8 kHz,
+8.5 % at 16 kHz) and Pearson r between measured and true rates of 0.85 (not met: 0.755 at
+8 kHz, 0.779 at 16 kHz; within each subset the true rates span little, and one syllable more
+or less moves a 2 s EMO-DB utterance by 10 %). The floors sit just under the levels reached.
+The hoarse MFA recordings check the vowel-like voicing cue (their bias was -19 % at 8 kHz with
+the pitch tracker's voicing alone, -8 % with the cue).
 """
 
 import re
@@ -19,16 +21,17 @@ pytestmark = pytest.mark.corpus
 def test_telephone_rate_accuracy(corpus):
     s = summarise(evaluate(8000, corpus))
     assert s["all"]["n"] >= 80
-    assert s["all"]["median_abs_error_pct"] <= 12.0, s["all"]
-    assert s["all"]["r"] >= 0.65, s["all"]
-    assert s["asterisk"]["median_abs_error_pct"] <= 12.0, s["asterisk"]
-    assert abs(s["all"]["bias_pct"]) <= 10.0, s["all"]
+    assert s["all"]["median_abs_error_pct"] <= 10.0, s["all"]
+    assert s["all"]["r"] >= 0.73, s["all"]
+    assert s["asterisk"]["median_abs_error_pct"] <= 8.0, s["asterisk"]
+    assert abs(s["all"]["bias_pct"]) <= 6.0, s["all"]
+    assert abs(s["mfa"]["bias_pct"]) <= 12.0, s["mfa"]
 
 
 def test_wideband_rate_accuracy(corpus):
     s = summarise(evaluate(16000, corpus))
-    assert s["all"]["median_abs_error_pct"] <= 12.0, s["all"]
-    assert s["all"]["r"] >= 0.6, s["all"]
+    assert s["all"]["median_abs_error_pct"] <= 10.0, s["all"]
+    assert s["all"]["r"] >= 0.75, s["all"]
 
 
 def test_english_syllable_counter_against_alignments(corpus):

@@ -3,7 +3,9 @@
 Definitions (SPEC §3; de Jong & Wempe 2009)
 -------------------------------------------
 A *syllable nucleus* is a voiced peak of the party's band-limited intensity contour that
-stands out from the dips on both sides (:mod:`kernels.nuclei`). Counting them needs no
+stands out from the dips on both sides (:mod:`kernels.nuclei`); voiced means the pitch
+tracker found a period near it or its spectrum is a vowel's (power concentrated in the
+first-formant band), so hoarse and creaky vowels count and fricatives do not. Counting them needs no
 words, no language model and no recogniser: every language builds syllables around a
 sonority peak.
 
@@ -40,7 +42,7 @@ from kernels.runs import mask_to_runs
 FIELDS = (
     Field("{party}_speech_rate_sps", "number", "syllables/s", "Syllable nuclei (voiced intensity peaks; no "
           "words, any language) per second of the party's talk.",
-          ("rate.min_dip_db", "rate.min_talk_s"), "de Jong & Wempe 2009"),
+          ("rate.min_dip_db", "rate.vowel_alpha_db", "rate.min_talk_s"), "de Jong & Wempe 2009"),
     Field("{party}_articulation_rate_sps", "number", "syllables/s", "Syllable nuclei per second of "
           "phonation (talk less its silent pauses of `min_pause_s` or more).",
           ("rate.min_pause_s", "rate.pause_db", "rate.min_talk_s"), "de Jong & Wempe 2009"),

@@ -34,7 +34,7 @@ def channel_track(frames, ch, speech, params):
     nuclei, _, _ = syllable_nuclei(
         frames.band_power[ch], speech, frames.voiced[ch],
         smooth=rp.smooth_s / hop_s, silence_db=rp.silence_db, min_dip_db=rp.min_dip_db,
-        reach=int(round(rp.voiced_reach_s / hop_s)),
+        reach=int(round(rp.voiced_reach_s / hop_s)), alpha_db=frames.alpha_db[ch], vowel_alpha_db=rp.vowel_alpha_db,
     )
     phonation = phonation_mask(speech, frames.energy_db[ch], frames.floor_db[ch], hop_s, rp.pause_db, rp.min_pause_s)
     return Track(
