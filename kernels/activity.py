@@ -4,7 +4,9 @@ Definition (SPEC §2)
 --------------------
 1. Level ``e[i]`` is the frame RMS level in dBFS (``kernels.energy``), with values
    below ``abs_floor_db`` (digital silence reads ``-inf``) raised to it.
-2. Noise floor ``f[i]``: a low percentile (``floor_quantile``) of ``e`` over a
+2. Noise floor ``f[i]``: a low percentile (``floor_quantile``) of the level, taken
+   after a 5-frame running median (which removes the one- and two-frame drop-outs
+   of MP3 and other frame-based codecs), over a
    window of ``floor_window_s`` centred on ``i`` (in the spirit of minimum
    statistics, Martin 2001, but robust to the codec drop-outs and digital
    silence of VoIP calls, which take no part), plus ``floor_bias_db``.
@@ -123,6 +125,24 @@ def _windowed_percentile(e, step, width, q, valid_above, min_count, out):
             out[k] = lo_v + frac * (hi_v - lo_v)
         else:
             out[k] = lo_v
+
+
+@kernel
+def _running_median5(e, out):
+    """Median of each frame and its two neighbours on either side (edges: the frames there are)."""
+    n = e.shape[0]
+    buf = np.empty(5, dtype=np.float32)
+    for i in range(n):
+        lo = max(0, i - 2)
+        hi = min(n, i + 3)
+        m = hi - lo
+        for k in range(m):
+            buf[k] = e[lo + k]
+        vals = np.sort(buf[:m])
+        if m % 2 == 1:
+            out[i] = vals[m // 2]
+        else:
+            out[i] = 0.5 * (vals[m // 2 - 1] + vals[m // 2])
 
 
 @kernel
@@ -278,8 +298,10 @@ def speech_activity(
     frames = lambda s: int(round(s / hop_s))  # noqa: E731
     e = np.empty(n, dtype=np.float32)
     _clip_below(energy_db, np.float32(abs_floor_db), e)
+    smooth = np.empty(n, dtype=np.float32)
+    _running_median5(e, smooth)
     floor = noise_floor_db(
-        e, max(1, frames(floor_window_s)), max(1, frames(floor_step_s)), floor_quantile, abs_floor_db, floor_bias_db
+        smooth, max(1, frames(floor_window_s)), max(1, frames(floor_step_s)), floor_quantile, abs_floor_db, floor_bias_db
     )
     if exclude is not None:
         e[exclude] = np.float32(abs_floor_db)

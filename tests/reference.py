@@ -222,3 +222,9 @@ def window_percentiles(values, valid, starts, ends, qs):
         if seg.size:
             out[w] = np.percentile(seg, qs)
     return out
+
+
+def running_median5(e):
+    e = np.asarray(e, np.float64)
+    n = len(e)
+    return np.array([np.median(e[max(0, i - 2) : min(n, i + 3)]) for i in range(n)])

@@ -73,8 +73,9 @@ def test_each_case_gets_its_outcome(case, bad_set, batch_rows):
     assert not problems, problems
 
 
-@pytest.mark.xfail(strict=True, reason=make_bad.MP3_DROPOUTS)
 def test_mp3_at_8khz_measures_like_the_base_call(bad_set):
+    # MPEG 2.5 at 8 kHz empties one 10 ms frame of line noise in every granule; the noise
+    # floor is taken from a 5-frame running median of the level, so those dips cannot pull it down.
     paths = {c.name: p for c, p in bad_set}
     base = analyze_call(paths["base.wav"])
     case = next(c for c in make_bad.CASES if c.name == "call.mp3")

@@ -211,3 +211,22 @@ def test_leak_is_found_and_explained():
     # An independent talker on a does not follow b: no leak.
     e_a2 = np.where(rng.random(n) < 0.5, rng.normal(-25, 6, n), -65).astype(np.float32)
     assert leak_coupling_db(e_a2, floor_a, e_b, loud, min_rise_db=6, min_corr=0.8, min_frames=100) is None
+
+
+def test_running_median5_matches_reference():
+    rng = np.random.default_rng(8)
+    for n in (0, 1, 2, 3, 4, 5, 6, 97):
+        e = rng.normal(-50, 10, n).astype(np.float32)
+        got = np.empty(n, np.float32)
+        activity._running_median5(e, got)
+        np.testing.assert_allclose(got, ref.running_median5(e), atol=1e-4)
+
+
+def test_floor_ignores_short_codec_dropouts():
+    # Line noise at -50 dB with a 25 dB drop-out in one frame of every seven (an MP3 granule).
+    e = np.full(3000, -50.0)
+    e[::7] = -75.0
+    e[1000:1200] = -20.0
+    speech, floor, _ = _activity(e)
+    assert abs(np.median(floor) + 50.0) < 1.0
+    assert not speech[:900].any() and speech[1000:1200].all()
