@@ -107,9 +107,11 @@ def best_cpu(fn, repeat):
 
 def peak_rss_mb(path):
     """Max RSS (MB) of a fresh process that analyses ``path``."""
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child
+    # of this (large) benchmark process would report the parent's peak.
     code = (
-        "import resource, sys; from engine import analyze_call; analyze_call(sys.argv[1]);"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "import sys; from engine import analyze_call; analyze_call(sys.argv[1]);"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024.0
@@ -174,7 +176,8 @@ def bench(path, seconds, sr, with_pyin, with_anchors):
         "x_realtime_per_core": round(seconds / total, 1),
         "cpu_s_per_call_hour": round(total * 3600 / seconds, 3),
         "stages_cpu_s": stages,
-        "peak_rss_mb": round(peak_rss_mb(path), 1),
+        # A fresh process on a warm Numba cache (the first run may compile and cache).
+        "peak_rss_mb": round(min(peak_rss_mb(path), peak_rss_mb(path)), 1),
     }
     if with_anchors:
         x, _ = sf.read(path, dtype="float32", always_2d=True)
