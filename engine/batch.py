@@ -12,7 +12,6 @@ executor and writes the outputs from the checkpoint. The pieces, top to bottom:
 * ``engine.dask_executor``: the same work on a Dask cluster;
 * ``engine.checkpoint``: the append-only record of finished files (resume);
 * ``engine.outputs``: the tables, segment files and ``run.json``;
-* ``engine.batch_errors``: the usage and fatal errors that stop a batch.
 
 A rerun of the same command analyses only the inputs without an entry, then
 writes the final tables from the checkpoint.
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from engine.analyze import analyze_call
-from engine.batch_errors import BatchFatalError, BatchUsageError
+from engine.errors import BatchFatalError, BatchUsageError
 from engine.checkpoint import Checkpoint
 from engine.dask_executor import DaskExecutor
 from engine.inputs import InputError, expand_inputs

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from engine.batch_errors import BatchFatalError, BatchUsageError
+from engine.errors import BatchFatalError, BatchUsageError
 
 CHECKPOINT = "checkpoint.jsonl"
 

@@ -145,7 +145,7 @@ def _apply_config(ctx, param, path):
     """Make the options of a TOML file the defaults; the command line wins."""
     if path is None:
         return
-    from engine.batch_errors import BatchUsageError
+    from engine.errors import BatchUsageError
     from engine.runconfig import read_config
 
     try:

@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 
-from engine.batch_errors import BatchFatalError, BatchUsageError
+from engine.errors import BatchFatalError, BatchUsageError
 from engine.warmup import check_identity, warm_up, worker_identity
 from engine.work import encode_entry, failed_entry, run_one
 

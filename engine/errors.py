@@ -51,6 +51,21 @@ class RuleError(ParameterError):
     """A QA rules file cannot be used: unreadable, unknown field, bad operator or value."""
 
 
+class BatchUsageError(CallscanError):
+    """A batch cannot start as asked (bad option, parameters that do not match
+    the output folder's earlier results). ``callscan batch`` exits with 2."""
+
+    exit_code = 2
+
+
+class BatchFatalError(CallscanError):
+    """A batch cannot go on (output folder not writable, workers that cannot
+    start, cluster unreachable). The checkpoint keeps what was finished;
+    ``callscan batch`` exits with 3."""
+
+    exit_code = 3
+
+
 ERROR_KINDS = (
     "unreadable",
     "unsupported_codec",

@@ -11,7 +11,7 @@ import os
 import time
 from datetime import datetime, timezone
 
-from engine.batch_errors import BatchFatalError
+from engine.errors import BatchFatalError
 from engine.params import Params
 from engine.schema import SCHEMA_VERSION
 from engine.warmup import warm_up
@@ -55,7 +55,7 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
 
     Raises
     ------
-    engine.batch_errors.BatchFatalError
+    engine.errors.BatchFatalError
         When an input has no entry, or an output cannot be written.
     """
     from engine import __version__

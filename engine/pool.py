@@ -24,7 +24,7 @@ import time
 from collections import Counter, deque
 from multiprocessing import connection
 
-from engine.batch_errors import BatchFatalError
+from engine.errors import BatchFatalError
 from engine.warmup import check_identity, warm_up, worker_identity
 from engine.work import encode_entry, failed_entry, run_one
 

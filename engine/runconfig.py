@@ -7,8 +7,7 @@ checking every name and type.
 
 import dataclasses
 
-from engine.batch_errors import BatchUsageError
-from engine.errors import ParameterError
+from engine.errors import BatchUsageError, ParameterError
 from engine.params import Params
 
 

@@ -7,7 +7,7 @@ code than the parent (their results would not match the checkpoint).
 """
 
 from engine.analyze import analyze_call
-from engine.batch_errors import BatchFatalError
+from engine.errors import BatchFatalError
 
 
 def _voice(t, f0):
