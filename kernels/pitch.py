@@ -307,6 +307,15 @@ def _nccf_prefix(x, p, base, tiny, centre, win, lag):
 
 
 @kernel
+def _normalised(sab, saa, sbb):
+    """Cross-correlation ``sab`` normalised by the energies ``saa`` and ``sbb``, clipped to [-1, 1]."""
+    e = float(saa) * float(sbb)
+    if e <= 1e-40:
+        return 0.0
+    return min(1.0, max(-1.0, float(sab) / math.sqrt(e)))
+
+
+@kernel
 def _nccf_direct(x, centre, win, lag):
     """Centred NCCF of ``x`` at integer ``lag``, all three sums in one pass."""
     a = centre - (win + lag) // 2
@@ -319,10 +328,7 @@ def _nccf_direct(x, centre, win, lag):
         sab += xa[j] * xb[j]
         saa += xa[j] * xa[j]
         sbb += xb[j] * xb[j]
-    e = float(saa) * float(sbb)
-    if e <= 1e-40:
-        return 0.0
-    return min(1.0, max(-1.0, float(sab) / math.sqrt(e)))
+    return _normalised(sab, saa, sbb)
 
 
 @kernel
@@ -342,10 +348,7 @@ def _nccf_frac(x, centre, win, lag):
         sab += xa[j] * v
         saa += xa[j] * xa[j]
         sbb += v * v
-    e = float(saa) * float(sbb)
-    if e <= 1e-40:
-        return 0.0
-    return min(1.0, max(-1.0, float(sab) / math.sqrt(e)))
+    return _normalised(sab, saa, sbb)
 
 
 @kernel
@@ -373,10 +376,7 @@ def _nccf_cubic(x, centre, win, lag):
         sab += xa[j] * v
         saa += xa[j] * xa[j]
         sbb += v * v
-    e = float(saa) * float(sbb)
-    if e <= 1e-40:
-        return 0.0
-    return min(1.0, max(-1.0, float(sab) / math.sqrt(e)))
+    return _normalised(sab, saa, sbb)
 
 
 @kernel

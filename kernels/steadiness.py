@@ -42,6 +42,15 @@ from kernels.framing import n_frames as count_frames
 
 
 @kernel
+def _cosine(spec, i, j, norms):
+    """Cosine similarity of spectra rows ``i`` and ``j`` whose norms are given (non-zero)."""
+    acc = 0.0
+    for k in range(spec.shape[1]):
+        acc += np.float64(spec[i, k]) * np.float64(spec[j, k])
+    return acc / (norms[i] * norms[j])
+
+
+@kernel
 def _stability(spec, lag, out):
     n, m = spec.shape
     norms = np.empty(n)
@@ -56,10 +65,7 @@ def _stability(spec, lag, out):
         for j in (i - lag, i + lag):
             if j < 0 or j >= n or norms[i] == 0.0 or norms[j] == 0.0:
                 continue
-            acc = 0.0
-            for k in range(m):
-                acc += np.float64(spec[i, k]) * np.float64(spec[j, k])
-            sim = acc / (norms[i] * norms[j])
+            sim = _cosine(spec, i, j, norms)
             if sim > best:
                 best = sim
         out[i] = best
@@ -215,10 +221,7 @@ def _stability_at(spec, row, targets, lag, n, out):
             j = row[g]
             if norms[i] == 0.0 or norms[j] == 0.0:
                 continue
-            acc = 0.0
-            for k in range(m):
-                acc += np.float64(spec[i, k]) * np.float64(spec[j, k])
-            sim = acc / (norms[i] * norms[j])
+            sim = _cosine(spec, i, j, norms)
             if sim > best:
                 best = sim
         out[t] = best
