@@ -5,7 +5,7 @@
 The call (default: the SpokenWOZ dialogue MUL1011, 3 min, 8 kHz stereo) is analysed
 ``N`` times after one warm-up run, so JIT compilation is not timed. Each run times
 decoding, the frame features (with F0), and the call measures; within them, the parts
-that rate and agitation add: the per-frame spectra (``engine.features.tilt_features``)
+that rate and agitation add: the per-frame spectra (``kernels.spectral.spectral_features``)
 and the nuclei, rates and scores (``engine.measures.voice.voice_measures``). Reported:
 medians over the runs, and the added time as a share of the pipeline without it.
 """
@@ -17,7 +17,7 @@ import time
 
 from benchmarks.voice_common import CORPUS, features_with_pitch
 from engine import features as features_mod
-from engine.analyze import call_measures, load
+from engine.analyze import call_measures, open_call
 from engine.measures import voice as voice_mod
 from engine.params import Params
 
@@ -34,7 +34,7 @@ def time_call(path, repeat=7, params=None):
     """
     params = params or Params()
     spent = {"voice": 0.0}
-    tilt, measures = features_mod.tilt_features, voice_mod.voice_measures
+    tilt, measures = features_mod.spectral_features, voice_mod.voice_measures
 
     def timed(fn):
         def wrapper(*args, **kwargs):
@@ -47,21 +47,21 @@ def time_call(path, repeat=7, params=None):
 
     import engine.analyze as analyze_mod
 
-    features_mod.tilt_features = timed(tilt)
+    features_mod.spectral_features = timed(tilt)
     analyze_mod.voice_measures = timed(measures)
     totals, voices = [], []
     try:
         for k in range(repeat + 1):
             spent["voice"] = 0.0
             t = time.perf_counter()
-            audio = load(str(path), params=params)
+            audio = open_call(str(path), params=params)
             frames = features_with_pitch(audio, params)
             call_measures(frames, audio.mode, params, [])
             if k:
                 totals.append(time.perf_counter() - t)
                 voices.append(spent["voice"])
     finally:
-        features_mod.tilt_features, analyze_mod.voice_measures = tilt, measures
+        features_mod.spectral_features, analyze_mod.voice_measures = tilt, measures
     total, voice = statistics.median(totals), statistics.median(voices)
     return {"total_s": total, "voice_s": voice, "share": voice / (total - voice)}
 

@@ -18,6 +18,7 @@ from engine.measures.voice import voice_measures
 from engine.measures.talk import span_measures, speech_events, talk_measures
 from engine.params import Params
 from engine.schema import SCHEMA_VERSION
+from engine.stream import MemorySource, open_source
 
 PARTY_FIELDS = (
     "agent_talk_s",
@@ -57,6 +58,17 @@ def load(source, sample_rate=None, params=None):
     return audio_mod.from_array(source, sample_rate, **kw)
 
 
+def open_call(source, sample_rate=None, params=None):
+    """What ``frame_features`` reads: a file path read a block at a time when it can be
+    (``engine.stream``), anything else decoded whole (:func:`load`)."""
+    params = params or Params()
+    if isinstance(source, (str, os.PathLike)):
+        if sample_rate is not None:
+            raise ParameterError("sample_rate is only for arrays; a file carries its own")
+        return open_source(source, min_duration_s=params.min_duration_s, identical_tol=params.identical_tol)
+    return MemorySource(load(source, sample_rate, params))
+
+
 def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id=None):
     """Measure one call.
 
@@ -89,7 +101,7 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
     from engine import __version__
 
     params = params or Params()
-    audio = load(source, sample_rate, params)
+    audio = open_call(source, sample_rate, params)
     frames = frame_features(audio, params)
     path = audio.path
     record = {

@@ -25,6 +25,15 @@ _BLOCK_READ_FRAMES = 1 << 25  # 70 min at 8 kHz: longer files are read in blocks
 FLOAT_LIMIT = 1000.0  # full scale (+60 dB): float samples beyond are damaged data
 DC_MIN = 1e-3  # full scale (-60 dBFS): smaller offsets change no measure
 
+MONO_WARNING = (
+    "mono recording: both parties share one channel, so party-separated measures "
+    "(talk share, overlap, interruptions, backchannels, per-party rates) are null"
+)
+SAME_SIGNAL_WARNING = (
+    "the two channels carry the same signal (mono saved as stereo): analysed as mono; "
+    "party-separated measures are null"
+)
+
 # Subtypes whose samples are at most 16 bits deep: read as int16.
 _INT16_SUBTYPES = {
     "PCM_16", "PCM_S8", "PCM_U8", "ULAW", "ALAW", "GSM610", "IMA_ADPCM", "MS_ADPCM",
@@ -253,18 +262,12 @@ def _to_analysis_rate(samples, rate, warnings):
 def _mono_check(samples, tol, warnings):
     """Return the mode and the samples (one channel when the file is mono in effect)."""
     if samples.shape[0] == 1:
-        warnings.append(
-            "mono recording: both parties share one channel, so party-separated measures "
-            "(talk share, overlap, interruptions, backchannels, per-party rates) are null"
-        )
+        warnings.append(MONO_WARNING)
         return "mono", samples
     a, b = samples[0], samples[1]
     peak = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if a.size else 0.0
     if peak > 0 and float(np.max(np.abs(a - b))) <= tol * peak:
-        warnings.append(
-            "the two channels carry the same signal (mono saved as stereo): analysed as mono; "
-            "party-separated measures are null"
-        )
+        warnings.append(SAME_SIGNAL_WARNING)
         return "mono", samples[:1]
     return "stereo", samples
 

@@ -117,13 +117,13 @@ def measures(markdown, update):
 )
 def features(call, output):
     """Write the per-frame, per-channel feature table of CALL."""
-    from engine.analyze import load
+    from engine.analyze import open_call
     from engine.features import frame_features
     from engine.tables import write_frames
 
     params = Params()
     try:
-        audio = load(call, params=params)
+        audio = open_call(call, params=params)
         frames = frame_features(audio, params)
         n = write_frames(frames, output)
     except CallscanError as exc:

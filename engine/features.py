@@ -11,10 +11,12 @@ import numpy as np
 
 from kernels import framing
 from kernels.activity import speech_activity
-from kernels.crosstalk import leak_coupling_db, leak_explained, leak_filter, leak_residual
 from kernels.energy import frame_energy_db
-from kernels.pitch import track_f0
-from kernels.quality import clipped_count, zero_runs
+from engine.audio import Audio
+from engine.leak import leak_activity
+from engine.stream import BLOCK_FRAMES, MemorySource
+from kernels.pitch import Candidates, F0Tracker, track_f0
+from kernels.quality import RunTracker
 from kernels.runs import drop_short, mask_to_runs
 from kernels.spectral import spectral_features
 from kernels.steadiness import steadiness, steady_sound
@@ -90,67 +92,140 @@ def half_hop_levels(x, hop, n_frames):
     return out
 
 
-def frame_features(audio, params):
-    """Compute the frame features of decoded audio.
+@dataclass
+class Levels:
+    """What the first pass over a call gives (:func:`level_pass`); arrays (channels, ...)."""
+
+    energy: np.ndarray  # frame level, dBFS, (channels, n_frames), float32
+    half: np.ndarray  # half-hop levels, dBFS, (channels, 2 * n_frames), float32
+    pitch_level: np.ndarray  # DC-removed hop power, dB (kernels.pitch), (channels, n_frames)
+    zeros: list  # per channel, (starts, ends) of runs of exact zeros, samples
+    peak: list  # per channel, largest magnitude
+    stats: dict  # whole-call figures for FileSource.settle
+
+
+def level_pass(source, hop, win, tracker, zero_min, context):
+    """Frame levels, half-hop levels, pitch levels, runs of zeros and whole-call figures.
+
+    One pass over the call's blocks (``engine.stream``).
+    """
+    nf = -(-source.n_samples // hop)
+    nch = source.channels
+    energy = np.empty((nch, nf), dtype=np.float32)
+    half = np.empty((nch, 2 * nf), dtype=np.float32)
+    pitch_level = np.empty((nch, nf))
+    zeros = [RunTracker(zero_min) for _ in range(nch)]
+    peak = [0.0] * nch
+    stats = {"nonzero": [False] * nch, "live_sum": [0.0] * nch, "live_count": [0] * nch, "peak": 0.0, "max_diff": 0.0}
+    scan = not source.settled
+    for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
+        own = slice((f0 - b0) * hop, (f1 - b0) * hop)
+        for ch in range(nch):
+            xc = x[ch]
+            energy[ch, f0:f1] = frame_energy_db(xc, hop, win)[f0 - b0 : f1 - b0]
+            half[ch, 2 * f0 : 2 * f1] = half_hop_levels(xc, hop, f1 - b0)[2 * (f0 - b0) :]
+            pitch_level[ch, f0:f1] = tracker.levels(xc)[f0 - b0 : f1 - b0]
+            mine = xc[own]
+            zeros[ch].add(mine)
+            if mine.size:
+                peak[ch] = max(peak[ch], float(np.max(np.abs(mine))))
+            if scan:
+                live = mine[mine != 0]
+                if live.size:
+                    stats["nonzero"][ch] = True
+                    stats["live_sum"][ch] += float(np.sum(live, dtype=np.float64))
+                    stats["live_count"][ch] += live.size
+        if scan and nch == 2 and not getattr(source, "bad", 0):
+            mine = x[:, own]
+            if mine.shape[1]:
+                stats["max_diff"] = max(stats["max_diff"], float(np.max(np.abs(mine[0] - mine[1]))))
+    stats["peak"] = max(peak)
+    runs = [z.finish() for z in zeros]
+    zeros = [(np.array(r.starts, dtype=np.int64), np.array(r.ends, dtype=np.int64)) for r in runs]
+    return Levels(energy, half, pitch_level, zeros, peak, stats)
+
+
+def block_frames(hop):
+    """Frames per block: ``engine.stream.BLOCK_FRAMES``, or all of them for an odd hop (whose
+    half-hop levels do not fall on the frame grid)."""
+    return BLOCK_FRAMES if hop % 2 == 0 else 1 << 62
+
+
+def frame_features(source, params):
+    """Compute the frame features of a call.
 
     Parameters
     ----------
-    audio : engine.audio.Audio
+    source : engine.audio.Audio, engine.stream.MemorySource or engine.stream.FileSource
+        A file source is read in passes, a block at a time; its whole-call decisions
+        (DC offset, same signal on both channels) are taken in the first pass.
     params : engine.params.Params
 
     Returns
     -------
     Frames
     """
+    if isinstance(source, Audio):
+        source = MemorySource(source)
     fp = params.frame
-    hop = framing.hop_samples(audio.sample_rate, fp.hop_s)
-    win = framing.win_samples(audio.sample_rate, fp.win_s)
-    hop_s = hop / audio.sample_rate
-    energy = np.stack([frame_energy_db(ch, hop, win) for ch in audio.samples])
-    half = [half_hop_levels(ch, hop, energy.shape[1]) for ch in audio.samples]
+    sr = source.sample_rate
+    hop = framing.hop_samples(sr, fp.hop_s)
+    win = framing.win_samples(sr, fp.win_s)
+    hop_s = hop / sr
+    pp, qp = params.pitch, params.quality
+    tracker = F0Tracker(sr, hop, fmin=pp.fmin_hz, fmax=pp.fmax_hz)
+    hold_win = framing.win_samples(sr, params.hold.win_s)
+    spectral_win = framing.win_samples(sr, params.rate.spectral_win_s)
+    # Hops of real samples each side of a block's own frames: enough for every kernel's
+    # reach (energy and spectral windows, the steadiness lag, the pitch tracker's filters).
+    reach = max(win, hold_win, spectral_win) // (2 * hop) + 2
+    context = max(tracker.context_frames, reach + max(1, int(round(params.hold.lag_s / hop_s))))
+    zero_min = max(1, int(round(qp.digital_silence_min_s * sr)))
+    lv = level_pass(source, hop, win, tracker, zero_min, context)
+    while not source.settled:
+        if source.settle(lv.stats, params.identical_tol):
+            lv = level_pass(source, hop, win, tracker, zero_min, context)
+        elif source.channels < lv.energy.shape[0]:  # the same signal on both channels
+            keep = source.channels
+            lv = Levels(lv.energy[:keep], lv.half[:keep], lv.pitch_level[:keep], lv.zeros[:keep], lv.peak[:keep], lv.stats)
+    energy, half = lv.energy, list(lv.half)
     act = dataclasses.asdict(params.activity)
     first = [speech_activity(e, hop_s, half_db=h, **act) for e, h in zip(energy, half)]
     speech = np.stack([f[0] for f in first])
     floor = np.stack([f[1] for f in first])
+    loud = [f[2] for f in first]
+    del first
     leak = [None] * energy.shape[0]
     if energy.shape[0] == 2:
-        xp = params.crosstalk
-        for a, b in ((0, 1), (1, 0)):
-            loud_b = speech[b] & (energy[b] > first[b][2] - xp.loud_db)
-            leak[a] = leak_coupling_db(
-                energy[a],
-                floor[a],
-                energy[b],
-                loud_b,
-                min_rise_db=xp.min_rise_db,
-                min_corr=xp.min_corr,
-                min_frames=xp.min_frames,
-            )
-        for a, b in ((0, 1), (1, 0)):
-            if leak[a] is None:
-                continue
-            e_a, half_a, coupling = energy[a], half[a], leak[a]
-            explained = leak_explained(e_a, energy[b], coupling, xp.margin_db)
-            fit = speech[b] & (energy[b] > first[b][2] - xp.loud_db) & explained & (e_a > floor[a] + xp.min_rise_db)
-            weight = np.repeat(fit, hop)[: audio.samples.shape[1]]
-            taps = max(2, int(round(xp.max_delay_s * audio.sample_rate)))
-            h, erle = leak_filter(audio.samples[a], audio.samples[b], weight, taps)
-            if erle >= xp.min_erle_db:
-                residual = leak_residual(audio.samples[a], audio.samples[b], h).astype(np.float32)
-                e_a = frame_energy_db(residual, hop, win)
-                half_a = half_hop_levels(residual, hop, e_a.shape[0])
-                coupling -= erle
-            exclude = leak_explained(e_a, energy[b], coupling, xp.margin_db)
-            speech[a] = speech_activity(e_a, hop_s, exclude=exclude, half_db=half_a, **act)[0]
-    hold = hold_frames(audio, speech, energy, hop, hop_s, params.hold)
+        leak = leak_activity(source, energy, half, loud, speech, floor, params, hop, win, context)
+    del half, lv.half
+    hp = params.hold
+    wanted = hold_wanted(speech, energy, hop_s, hp)
+    qlevel = [qp.clip_ratio * p if p > 0 and 20 * np.log10(p) >= qp.clip_min_dbfs else None for p in lv.peak]
+    sp = sample_pass(source, hop, context, tracker, lv.pitch_level, speech.copy(), wanted, qlevel, params)
+    hold = np.zeros_like(speech)
     min_speech = int(round(params.activity.min_speech_s / hop_s))
+    f0_hz, voiced = sp["f0"], sp["voiced"]
     for ch in range(speech.shape[0]):
+        active = hold_active(speech[ch], energy[ch], hp)
+        if active.any():
+            hold[ch] = steady_sound(
+                sp["stability"][ch], sp["purity"][ch], energy[ch], active, hop_s,
+                stable_min=hp.stable_min, pure_min=hp.pure_min, window_s=hp.window_s,
+                steady_share=hp.steady_share, tone_share=hp.tone_share, dip_window_s=hp.dip_window_s,
+                dip_db=hp.dip_db, max_dip_share=hp.max_dip_share, music_min_s=hp.music_min_s,
+                tone_min_s=hp.tone_min_s,
+            )
         if hold[ch].any():
             speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
-    hold = bridge_hold(hold, speech, int(round(params.hold.bridge_s / hop_s)))
-    qp = params.quality
-    f0_hz, voiced = pitch_frames(audio, speech, hop, params.pitch)
-    band_power, alpha_db, hammarberg_db = tilt_features(audio, speech, hop, params)
+            if pp.gate:  # the tracker is gated by speech: track again without the hold frames
+                pitch_pass(source, hop, context, tracker, lv.pitch_level, speech, ch, f0_hz[ch], voiced[ch])
+    hold = bridge_hold(hold, speech, int(round(hp.bridge_s / hop_s)))
+    band_power, alpha_db, hammarberg_db = sp["band_power"], sp["alpha_db"], sp["hammarberg_db"]
+    band_power[~speech] = 0.0
+    alpha_db[~speech] = np.nan
+    hammarberg_db[~speech] = np.nan
+    n = source.n_samples
     return Frames(
         hop_s=hop_s,
         energy_db=energy,
@@ -158,8 +233,11 @@ def frame_features(audio, params):
         speech=speech,
         leak_db=leak,
         hold=hold,
-        digital_silence=[digital_silence(ch, audio.sample_rate, qp.digital_silence_min_s) for ch in audio.samples],
-        clipped_share=[clipped_share(ch, qp.clip_ratio, qp.clip_run, qp.clip_min_dbfs) for ch in audio.samples],
+        digital_silence=[
+            [(round(a / sr, 6), round(b / sr, 6)) for a, b in zip(s.tolist(), e.tolist()) if a > 0 and b < n]
+            for s, e in lv.zeros
+        ],
+        clipped_share=[c / n for c in sp["clipped"]],
         band_power=band_power,
         alpha_db=alpha_db,
         hammarberg_db=hammarberg_db,
@@ -168,8 +246,162 @@ def frame_features(audio, params):
     )
 
 
+def hold_active(speech, energy, hp):
+    """Frames with sound in them: speech, or more than ``hp.sound_db`` above the 5th
+    percentile of the finite frame levels."""
+    active = speech.copy()
+    valid = energy[np.isfinite(energy)]
+    if valid.size:
+        active |= energy > np.percentile(valid, 5) + hp.sound_db
+    return active
+
+
+def hold_wanted(speech, energy, hop_s, hp):
+    """Per channel, the frames whose steadiness can matter (``kernels.steadiness``).
+
+    steady_sound reads stability and purity of active frames only, each share within its
+    active run, and drops music and tone runs shorter than ``music_min_s`` and
+    ``tone_min_s``: an active run shorter than both can hold neither, so its frames need no
+    spectra either.
+    """
+    shortest = min(int(round(hp.music_min_s / hop_s)), int(round(hp.tone_min_s / hop_s)))
+    return np.stack([drop_short(hold_active(s, e, hp), shortest) for s, e in zip(speech, energy)])
+
+
+MAX_RUN_FRAMES = 1 << 16
+"""Longest run of frames with candidates the pitch path waits for (11 min at 10 ms)."""
+
+
+class PathRun:
+    """The pitch tracker's Viterbi path over candidates that arrive a block at a time.
+
+    The path is cut after each frame without candidates (``kernels.pitch.F0Tracker``), so
+    only the frames since the last such frame wait for the next block. Results go to rows
+    of ``f0`` and ``voiced`` (shape (n_frames,)).
+    """
+
+    def __init__(self, tracker, level, f0, voiced):
+        self.tracker, self.level = tracker, level
+        self.ref = tracker.references(level)
+        self.f0, self.voiced = f0, voiced
+        self.start = 0
+        self.parts = []
+
+    def add(self, cands):
+        """Candidates of the next frames."""
+        self.parts.append(cands)
+        if cands.n.shape[0] == 0:
+            return
+        empty = np.flatnonzero(cands.n == 0)
+        before = self.start + sum(p.n.shape[0] for p in self.parts[:-1])
+        if empty.size:
+            self._solve(before + int(empty[-1]) + 1)
+        elif before + cands.n.shape[0] - self.start > MAX_RUN_FRAMES:
+            # No frame without candidates for this long (not speech: a machine, noise):
+            # cut the path here rather than hold every candidate.
+            self._solve(before + cands.n.shape[0])
+
+    def _solve(self, end):
+        pending = Candidates.join(self.parts) if len(self.parts) > 1 else self.parts[0]
+        m = end - self.start
+        sl = slice(self.start, end)
+        rr = self.tracker.ratios(self.level, self.start, end)
+        self.f0[sl], self.voiced[sl] = self.tracker.path(pending[:m], self.level[sl], *self.ref, rr)
+        # The last frame solved has no candidates (or is the last one): the next run starts there.
+        self.start = end - 1
+        self.parts = [pending[m - 1 :]]
+
+    def finish(self):
+        """Solve what is left."""
+        end = self.start + sum(p.n.shape[0] for p in self.parts)
+        if end > self.start:
+            self._solve(end)
+
+
+def sample_pass(source, hop, context, tracker, pitch_level, gate, wanted, qlevel, params):
+    """Second pass: steadiness of the ``wanted`` frames, spectra and pitch candidates of the
+    ``gate`` frames (speech; every frame for pitch when ``params.pitch.gate`` is off), clipped
+    samples (at ``qlevel`` per channel, None for none), and the pitch path.
+
+    Spectra and pitch candidates are local to their frames, so computing them on ``gate``
+    and keeping only the frames of a narrower gate later gives what a narrower gate gives.
+    """
+    sr = source.sample_rate
+    nch, nf = gate.shape
+    hp, rp, ap, qp = params.hold, params.rate, params.agitation, params.quality
+    hop_s = hop / sr
+    hold_win = framing.win_samples(sr, hp.win_s)
+    bin_hz = sr / hold_win
+    lo_bin = int(np.ceil(hp.band_hz[0] / bin_hz))
+    hi_bin = min(hold_win // 2 + 1, int(np.floor(hp.band_hz[1] / bin_hz)) + 1)
+    lag = max(1, int(round(hp.lag_s / hop_s)))
+    width = max(1, int(round(hp.peak_width_hz / bin_hz)))
+    # steady_sound compares stability and purity with its thresholds and nothing else, so
+    # the comparisons are what is kept (one byte a frame).
+    out = {
+        "stability": np.zeros((nch, nf), dtype=np.bool_),
+        "purity": np.zeros((nch, nf), dtype=np.bool_),
+        "band_power": np.zeros((nch, nf), dtype=np.float32),
+        "alpha_db": np.full((nch, nf), np.nan, dtype=np.float32),
+        "hammarberg_db": np.full((nch, nf), np.nan, dtype=np.float32),
+    }
+    out["f0"] = np.full((nch, nf), np.nan, dtype=np.float32)
+    out["voiced"] = np.zeros((nch, nf), dtype=np.bool_)
+    paths = [PathRun(tracker, pitch_level[ch], out["f0"][ch], out["voiced"][ch]) for ch in range(nch)]
+    clips = [RunTracker(qp.clip_run, q) if q is not None else None for q in qlevel]
+    for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
+        m = -(-x.shape[1] // hop)
+        own = slice(f0 - b0, f1 - b0)
+        for ch in range(nch):
+            xc = x[ch]
+            if wanted[ch, f0:f1].any():
+                want = np.zeros(m, dtype=np.bool_)
+                want[own] = wanted[ch, f0:f1]
+                stab, pure = steadiness(xc, hop, hold_win, lag, lo_bin, hi_bin, width, frames=want)
+                out["stability"][ch, f0:f1] = stab[own] >= hp.stable_min
+                out["purity"][ch, f0:f1] = pure[own] >= hp.pure_min
+            g = np.zeros(m, dtype=np.bool_)
+            g[own] = gate[ch, f0:f1]
+            if g.any():
+                bp, al, hm = spectral_features(
+                    xc, sr, hop, g, win_s=rp.spectral_win_s, nuclei_band_hz=rp.band_hz,
+                    alpha_bands_hz=ap.alpha_bands_hz, hammarberg_bands_hz=ap.hammarberg_bands_hz,
+                )
+                out["band_power"][ch, f0:f1] = bp[own]
+                out["alpha_db"][ch, f0:f1] = al[own]
+                out["hammarberg_db"][ch, f0:f1] = hm[own]
+            if not params.pitch.gate:
+                g[:] = True
+            paths[ch].add(pitch_candidates(tracker, xc, g)[own])
+            if clips[ch] is not None:
+                clips[ch].add(xc[own.start * hop : own.stop * hop])
+    for path in paths:
+        path.finish()
+    out["clipped"] = [c.finish().count if c is not None else 0 for c in clips]
+    return out
+
+
+def pitch_candidates(tracker, x, gate):
+    """Pitch candidates of the gated frames of one channel's block (``kernels.pitch``)."""
+    return tracker.candidates(x, gate)
+
+
+def pitch_pass(source, hop, context, tracker, pitch_level, speech, ch, f0, voiced):
+    """F0 and voicing of channel ``ch`` gated by ``speech[ch]``, into ``f0`` and ``voiced``
+    (shape (n_frames,)): one more pass."""
+    f0[:] = np.nan
+    voiced[:] = False
+    path = PathRun(tracker, pitch_level[ch], f0, voiced)
+    for f0_, f1, b0, x in source.blocks(hop, block_frames(hop), context):
+        m = -(-x.shape[1] // hop)
+        g = np.zeros(m, dtype=np.bool_)
+        g[f0_ - b0 : f1 - b0] = speech[ch, f0_:f1]
+        path.add(pitch_candidates(tracker, x[ch], g)[f0_ - b0 : f1 - b0])
+    path.finish()
+
+
 def pitch_frames(audio, speech, hop, pp):
-    """F0 and voicing of every channel, gated by its speech when ``pp.gate``.
+    """F0 and voicing of every channel of decoded audio, gated by ``speech`` when ``pp.gate``.
 
     Returns
     -------
@@ -181,89 +413,7 @@ def pitch_frames(audio, speech, hop, pp):
         for c, ch in enumerate(audio.samples)
     ]
     n = speech.shape[1]
-    f0 = np.stack([o[0][:n] for o in out])
-    voiced = np.stack([o[1][:n] for o in out])
-    return f0, voiced
-
-
-def tilt_features(audio, speech, hop, params):
-    """Band power, alpha ratio and Hammarberg index of each channel's speech frames.
-
-    Returns
-    -------
-    band_power, alpha_db, hammarberg_db : ndarray, shape (channels, n_frames), float32
-        See ``kernels.spectral``.
-    """
-    rp, ap = params.rate, params.agitation
-    out = [
-        spectral_features(
-            ch, audio.sample_rate, hop, speech[c], win_s=rp.spectral_win_s, nuclei_band_hz=rp.band_hz,
-            alpha_bands_hz=ap.alpha_bands_hz, hammarberg_bands_hz=ap.hammarberg_bands_hz,
-        )
-        for c, ch in enumerate(audio.samples)
-    ]
-    return tuple(np.stack([o[k] for o in out]) for k in range(3))
-
-
-def hold_frames(audio, speech, energy, hop, hop_s, hp):
-    """Frames of each channel's sound that are music or tones, not speech (``kernels.steadiness``).
-
-    Parameters
-    ----------
-    audio : engine.audio.Audio
-    speech : ndarray, shape (channels, n_frames), bool
-        Speech activity so far (any loud sound).
-    energy : ndarray, shape (channels, n_frames)
-        Frame levels, dBFS.
-    hop : int
-        Hop, samples.
-    hop_s : float
-        Hop, s.
-    hp : engine.params.HoldParams
-
-    Returns
-    -------
-    ndarray, shape (channels, n_frames), bool
-    """
-    hold = np.zeros_like(speech)
-    win = framing.win_samples(audio.sample_rate, hp.win_s)
-    bin_hz = audio.sample_rate / win
-    lo_bin = int(np.ceil(hp.band_hz[0] / bin_hz))
-    hi_bin = min(win // 2 + 1, int(np.floor(hp.band_hz[1] / bin_hz)) + 1)
-    lag = max(1, int(round(hp.lag_s / hop_s)))
-    width = max(1, int(round(hp.peak_width_hz / bin_hz)))
-    n = speech.shape[1]
-    for ch, x in enumerate(audio.samples):
-        valid = energy[ch][np.isfinite(energy[ch])]
-        active = speech[ch].copy()
-        if valid.size:
-            active |= energy[ch] > np.percentile(valid, 5) + hp.sound_db
-        if not active.any():
-            continue
-        # steady_sound reads stability and purity of active frames only, each share within its
-        # active run, and drops music and tone runs shorter than music_min_s and tone_min_s: an
-        # active run shorter than both can hold neither, so its frames need no spectra either.
-        shortest = min(int(round(hp.music_min_s / hop_s)), int(round(hp.tone_min_s / hop_s)))
-        wanted = drop_short(active, shortest)
-        stab, pure = steadiness(x, hop, win, lag, lo_bin, hi_bin, width, frames=wanted)
-        hold[ch] = steady_sound(
-            stab[:n],
-            pure[:n],
-            energy[ch],
-            active,
-            hop_s,
-            stable_min=hp.stable_min,
-            pure_min=hp.pure_min,
-            window_s=hp.window_s,
-            steady_share=hp.steady_share,
-            tone_share=hp.tone_share,
-            dip_window_s=hp.dip_window_s,
-            dip_db=hp.dip_db,
-            max_dip_share=hp.max_dip_share,
-            music_min_s=hp.music_min_s,
-            tone_min_s=hp.tone_min_s,
-        )
-    return hold
+    return np.stack([o[0][:n] for o in out]), np.stack([o[1][:n] for o in out])
 
 
 def bridge_hold(hold, speech, max_gap):
@@ -276,21 +426,3 @@ def bridge_hold(hold, speech, max_gap):
             if s - e < max_gap and not anyone[e:s].any():
                 out[ch, e:s] = True
     return out
-
-
-def digital_silence(x, sample_rate, min_s):
-    """Runs of exact zeros of at least ``min_s`` between the first and last non-zero sample, s."""
-    starts, ends = zero_runs(x, max(1, int(round(min_s * sample_rate))))
-    return [
-        (round(a / sample_rate, 6), round(b / sample_rate, 6))
-        for a, b in zip(starts.tolist(), ends.tolist())
-        if a > 0 and b < x.shape[0]
-    ]
-
-
-def clipped_share(x, ratio, min_run, min_dbfs):
-    """Share of samples in flat-topped runs at the channel's peak (0 when the peak is under ``min_dbfs``)."""
-    peak = float(np.max(np.abs(x))) if x.size else 0.0
-    if peak <= 0 or 20 * np.log10(peak) < min_dbfs:
-        return 0.0
-    return clipped_count(x, ratio * peak, min_run) / x.shape[0]

@@ -54,25 +54,41 @@ def _level_bin(v, base):
 
 
 @kernel
-def _order_stat(e, lo, hi, valid_above, counts, rank, tmp):
-    """The ``rank``-th smallest (0-based) valid value of ``e[lo:hi]``, whose bin counts are ``counts``.
+def _order_stats(e, frames, first, lo, hi, counts, rank, both, tmp):
+    """The ``rank``-th smallest (0-based) valid value of ``e[lo:hi]``, and the next one.
 
-    The bin holding it is found from the counts; the valid values of the window
-    that fall in that bin are then sorted, so the value is exact.
+    ``counts`` are the histogram bin counts of the window's valid values;
+    ``frames[first[b]:first[b + 1]]`` lists, in increasing order, the frames of the
+    whole signal whose value falls in bin ``b``. The bins holding the two order
+    statistics are found from the counts; the window's values in those bins are
+    then sorted, so both values are exact. The next one is only looked for when
+    ``both`` is set (else the first is returned twice).
     """
     cum = 0
     b = 0
     while cum + counts[b] <= rank:
         cum += counts[b]
         b += 1
+    b2 = b
+    if both:
+        c2 = cum
+        while c2 + counts[b2] <= rank + 1:
+            c2 += counts[b2]
+            b2 += 1
     k = 0
-    for i in range(lo, hi):
-        v = e[i]
-        if v > valid_above and _level_bin(v, valid_above) == b:
-            tmp[k] = v
+    for bb in range(b, b2 + 1):
+        if counts[bb] == 0:
+            continue
+        seg = frames[first[bb]:first[bb + 1]]
+        j0 = np.searchsorted(seg, lo)
+        for j in range(j0, j0 + counts[bb]):  # the bin's frames inside the window
+            tmp[k] = e[seg[j]]
             k += 1
-    vals = np.sort(tmp[:k])
-    return vals[rank - cum]
+    vals = tmp[:k]
+    vals.sort()
+    if both:
+        return vals[rank - cum], vals[rank + 1 - cum]
+    return vals[rank - cum], vals[rank - cum]
 
 
 @kernel
@@ -86,13 +102,29 @@ def _windowed_percentile(e, step, width, q, valid_above, min_count, out):
 
     A histogram of the window's valid values (0.25 dB bins) is kept as the
     window slides (both of its ends only move forward), so no window is sorted
-    afresh: the bin of each order statistic needed comes from the counts and
-    only the values inside that bin are sorted. The order statistics, hence the
-    result, are exactly those of a sort of the whole window.
+    afresh: the bins of the two order statistics needed come from the counts and
+    only the window's values inside those bins are sorted (each bin lists its
+    frames in order, so they are found without a scan of the window). The order
+    statistics, hence the result, are exactly those of a sort of the whole window.
     """
     n = e.shape[0]
     counts = np.zeros(_N_BINS, dtype=np.int64)
     tmp = np.empty(max(width, 1), dtype=np.float32)
+    # each frame's bin (-1: not valid), then the frames grouped by bin (counting sort)
+    bins = np.empty(n, dtype=np.int64)
+    first = np.zeros(_N_BINS + 1, dtype=np.int64)
+    for i in range(n):
+        bins[i] = _level_bin(e[i], valid_above) if e[i] > valid_above else -1
+        if bins[i] >= 0:
+            first[bins[i] + 1] += 1
+    for b in range(_N_BINS):
+        first[b + 1] += first[b]
+    frames = np.empty(first[_N_BINS], dtype=np.int64)
+    fill = first[:_N_BINS].copy()
+    for i in range(n):
+        if bins[i] >= 0:
+            frames[fill[bins[i]]] = i
+            fill[bins[i]] += 1
     half = width // 2
     m = 0
     cur_lo, cur_hi = 0, 0
@@ -105,12 +137,12 @@ def _windowed_percentile(e, step, width, q, valid_above, min_count, out):
             m = 0
             cur_lo, cur_hi = lo, lo
         for i in range(cur_lo, lo):
-            if e[i] > valid_above:
-                counts[_level_bin(e[i], valid_above)] -= 1
+            if bins[i] >= 0:
+                counts[bins[i]] -= 1
                 m -= 1
         for i in range(cur_hi, hi):
-            if e[i] > valid_above:
-                counts[_level_bin(e[i], valid_above)] += 1
+            if bins[i] >= 0:
+                counts[bins[i]] += 1
                 m += 1
         cur_lo, cur_hi = lo, hi
         if m < min_count or m == 0:
@@ -119,30 +151,51 @@ def _windowed_percentile(e, step, width, q, valid_above, min_count, out):
         pos = q / 100.0 * (m - 1)
         j = int(np.floor(pos))
         frac = pos - j
-        lo_v = _order_stat(e, lo, hi, valid_above, counts, j, tmp)
+        lo_v, hi_v = _order_stats(e, frames, first, lo, hi, counts, j, j + 1 < m, tmp)
         if j + 1 < m:
-            hi_v = _order_stat(e, lo, hi, valid_above, counts, j + 1, tmp)
             out[k] = lo_v + frac * (hi_v - lo_v)
         else:
             out[k] = lo_v
 
 
 @kernel
+def _median3(a, b, c):
+    """Middle value of three."""
+    return max(min(a, b), min(max(a, b), c))
+
+
+@kernel
 def _running_median5(e, out):
-    """Median of each frame and its two neighbours on either side (edges: the frames there are)."""
+    """Median of each frame and its two neighbours on either side (edges: the frames there are).
+
+    Inside, the median of five comes from a min/max network without a sort: of
+    ``a, b, c, d``, ``max(min(a, b), min(c, d))`` and ``min(max(a, b), max(c, d))``
+    bracket the median, which is the middle of those two and ``e``. At the edges (three or
+    four frames, or a shorter signal) the few values are sorted; an even count gives the
+    mean of the middle two, as ``numpy.median``.
+    """
     n = e.shape[0]
     buf = np.empty(5, dtype=np.float32)
     for i in range(n):
+        if i >= 2 and i + 2 < n:
+            lo1 = max(min(e[i - 2], e[i - 1]), min(e[i + 1], e[i + 2]))
+            hi1 = min(max(e[i - 2], e[i - 1]), max(e[i + 1], e[i + 2]))
+            out[i] = _median3(e[i], lo1, hi1)
+            continue
         lo = max(0, i - 2)
         hi = min(n, i + 3)
         m = hi - lo
-        for k in range(m):
-            buf[k] = e[lo + k]
-        vals = np.sort(buf[:m])
+        for k in range(m):  # insertion sort of the few edge values
+            v = e[lo + k]
+            j = k
+            while j > 0 and buf[j - 1] > v:
+                buf[j] = buf[j - 1]
+                j -= 1
+            buf[j] = v
         if m % 2 == 1:
-            out[i] = vals[m // 2]
+            out[i] = buf[m // 2]
         else:
-            out[i] = 0.5 * (vals[m // 2 - 1] + vals[m // 2])
+            out[i] = 0.5 * (buf[m // 2 - 1] + buf[m // 2])
 
 
 @kernel

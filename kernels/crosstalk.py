@@ -138,13 +138,34 @@ def leak_filter(a, b, weight, taps, ridge=1e-3):
     bw, aw = b * w, a * w
     r = _xcorr(aw, b, taps - 1)  # sum_n w a[n] b[n-k]
     acf = _xcorr(bw, bw, taps - 1)  # Toeplitz approximation of sum_n w b[n-j] b[n-k]
-    R = acf[np.abs(np.subtract.outer(np.arange(taps), np.arange(taps)))]
-    R[np.diag_indices(taps)] += ridge * acf[0] + 1e-20
-    h = np.linalg.solve(R, r)
+    h = leak_solve(r, acf, ridge)
     resid = leak_residual(a, b, h) * w
     p_a, p_r = float(np.sum(aw * aw)), float(np.sum(resid * resid))
     erle = 10 * np.log10(p_a / p_r) if p_r > 0 and p_a > 0 else 0.0
     return h, erle
+
+
+def leak_solve(r, acf, ridge=1e-3):
+    """The filter of :func:`leak_filter` from its correlations.
+
+    Parameters
+    ----------
+    r : ndarray, shape (taps,)
+        ``sum_n w[n] a[n] b[n - k]``.
+    acf : ndarray, shape (taps,)
+        ``sum_n w[n] b[n] w[n - k] b[n - k]`` (the Toeplitz approximation of the
+        weighted source covariance).
+    ridge : float
+        Tikhonov term, relative to ``acf[0]``.
+
+    Returns
+    -------
+    ndarray, shape (taps,), float64
+    """
+    taps = r.shape[0]
+    R = acf[np.abs(np.subtract.outer(np.arange(taps), np.arange(taps)))]
+    R[np.diag_indices(taps)] += ridge * acf[0] + 1e-20
+    return np.linalg.solve(R, r)
 
 
 def leak_residual(a, b, h):

@@ -17,16 +17,7 @@ The steps here, for one channel on the 10 ms frame grid:
 3. Candidates. Frame ``i`` inside speech with ``c[i] > thr``, ``c[i] > c[i-1]`` and
    ``c[i] >= c[i+1]`` (the first frame of a plateau); a frame at the edge of a speech
    run, whose outer neighbour is ``-inf``, qualifies by its inner neighbour alone.
-4. Dips. Within a speech run, consecutive candidates ``a < b`` are separated by the dip
-   ``d = min(c[a..b])``. The pair whose *prominence* ``min(c[a], c[b]) - d`` is smallest
-   is found; if that is below ``min_dip_db``, the lower of the two peaks is dropped (the
-   later one on a tie) and the dip between its neighbours becomes the smaller of the two
-   dips it separated. This repeats until every remaining pair is ``min_dip_db`` apart.
-   Every nucleus then stands out from the dip before it and the dip after it, and the
-   result does not depend on the direction of a scan. (The published Praat script tests
-   only the dip towards the following peak, which drops a peak followed by a shallow
-   bump even when a deep dip precedes it.)
-5. Voicing. A surviving peak counts only if a frame within ``reach`` frames of it is
+4. Voicing. A candidate is kept only if a frame within ``reach`` frames of it is
    voiced: the pitch tracker chose a period there, or the frame's spectrum is that of a
    vowel, with more power in the first-formant band than above it (alpha ratio, the
    1000-3400 Hz power against the 300-1000 Hz power, below ``vowel_alpha_db``; see
@@ -39,6 +30,29 @@ The steps here, for one channel on the 10 ms frame grid:
    power rises towards the top of the band (alpha ratio above 0 dB; white noise reads
    +5.4 dB). The test keeps the sense of de Jong & Wempe's "voiced only": nuclei are
    sonorant energy. The reach absorbs a frame or two of onset uncertainty.
+5. Dips. Within a speech run, consecutive kept candidates ``a < b`` are separated by the
+   dip ``d = min(c[a..b])`` (over every frame between them, voiced or not). The pair
+   whose *prominence* ``min(c[a], c[b]) - d`` is smallest is found; if that is below
+   ``min_dip_db``, the lower of the two peaks is dropped (the later one on a tie) and
+   the dip between its neighbours becomes the smaller of the two dips it separated. This
+   repeats until every remaining pair is ``min_dip_db`` apart. Every nucleus then stands
+   out from the dip before it and the dip after it, and the result does not depend on
+   the direction of a scan. (The published Praat script tests only the dip towards the
+   following peak, which drops a peak followed by a shallow bump even when a deep dip
+   precedes it.)
+
+Why voicing comes before the dips: a nucleus is a peak of *sonority*, and only voiced
+peaks are candidates for it, so only they compete for it. de Jong & Wempe test voicing
+last, after the dips, and then an unvoiced peak takes part in the merging although it can
+never be a nucleus: a fricative or burst louder than the vowel next to it (in the
+telephone band, for instance, the /z/ of German "Sie" in an angry EMO-DB utterance stands
+about 10 dB above its /i/) wins the shallow dip between them, the vowel's peak is dropped as
+the lower one, and the fricative's is then dropped as unvoiced, so the syllable is lost.
+Testing voicing first keeps that vowel; the dip that separates it from the next vowel is
+still measured over every frame between them. The change is rare but one-sided: on
+``benchmarks.rate_accuracy`` it adds a nucleus in 2 of the 86 utterances at 8 kHz and 4
+at 16 kHz and removes none, which lifts the pooled r from 0.757 to 0.786 at 8 kHz and
+from 0.769 to 0.797 at 16 kHz (median error and bias unchanged).
 
 Parameters are arguments (defaults in ``engine.params.RateParams``).
 
@@ -100,7 +114,7 @@ def _to_db(s, speech, out):
 
 @kernel
 def _candidates(c, speech, thr, out):
-    """Local maxima of ``c`` inside speech and above ``thr`` (steps 3 of the definition)."""
+    """Local maxima of ``c`` inside speech and above ``thr`` (step 3 of the definition)."""
     n = c.shape[0]
     for i in range(n):
         out[i] = False
@@ -114,7 +128,7 @@ def _candidates(c, speech, thr, out):
 
 @kernel
 def _merge_shallow(c, speech, cand, min_dip):
-    """Drop candidates until consecutive peaks of a speech run are ``min_dip`` apart (step 4)."""
+    """Drop candidates until consecutive peaks of a speech run are ``min_dip`` apart (step 5)."""
     n = c.shape[0]
     pos = np.empty(n, dtype=np.int64)
     dip = np.empty(n)
@@ -173,14 +187,14 @@ def _merge_shallow(c, speech, cand, min_dip):
 
 @kernel
 def _voiced_or_vowel(voiced, alpha_db, vowel_alpha_db, out):
-    """``out[i]``: frame ``i`` is voiced or has ``alpha_db[i] < vowel_alpha_db`` (step 5; NaN is not)."""
+    """``out[i]``: frame ``i`` is voiced or has ``alpha_db[i] < vowel_alpha_db`` (step 4; NaN is not)."""
     for i in range(voiced.shape[0]):
         out[i] = voiced[i] or alpha_db[i] < vowel_alpha_db
 
 
 @kernel
 def _voiced_within(cand, voiced, reach, out):
-    """``out[i]``: candidate ``i`` has a voiced frame within ``reach`` frames (step 5)."""
+    """``out[i]``: candidate ``i`` has a voiced frame within ``reach`` frames (step 4)."""
     n = cand.shape[0]
     for i in range(n):
         out[i] = False
@@ -193,7 +207,7 @@ def _voiced_within(cand, voiced, reach, out):
 
 
 def intensity_contour(band_power, speech, smooth):
-    """The smoothed band-power contour in dB (steps 1 of the definition).
+    """The smoothed band-power contour in dB (step 1 of the definition).
 
     Parameters
     ----------
@@ -236,7 +250,8 @@ def syllable_nuclei(band_power, speech, voiced, *, smooth, silence_db, min_dip_d
     silence_db : float
         Peaks must lie above the 99th percentile of the speech contour minus this, dB.
     min_dip_db : float
-        Least prominence of a peak over the dips on either side, dB.
+        Least prominence of a nucleus over the dips between it and the neighbouring voiced
+        peaks, dB.
     reach : int
         A peak is voiced when a voiced frame lies within this many frames of it.
     alpha_db : array_like, shape (n_frames,), optional
@@ -277,10 +292,10 @@ def syllable_nuclei(band_power, speech, voiced, *, smooth, silence_db, min_dip_d
     thr = float(np.percentile(live, 99.0)) - float(silence_db)
     cand = np.empty(n, dtype=np.bool_)
     _candidates(c, speech, thr, cand)
-    _merge_shallow(c, speech, cand, float(min_dip_db))
     if alpha_db is not None:
         periodic = np.empty(n, dtype=np.bool_)
         _voiced_or_vowel(voiced, alpha, float(vowel_alpha_db), periodic)
         voiced = periodic
-    _voiced_within(cand, voiced, int(reach), nuclei)
+    _voiced_within(cand, voiced, int(reach), nuclei)  # step 4 before step 5: see the module docstring
+    _merge_shallow(c, speech, nuclei, float(min_dip_db))
     return nuclei, c, thr

@@ -193,13 +193,20 @@ def _lowcut_full(xp, mean, factor, hop, need, out):
             continue
         n0 = b * hop
         n1 = n0 + hop
-        for k in range(n0 // factor, (n1 - 1) // factor + 1):
-            m0 = mean[k]
-            dm = (mean[k + 1] - m0) * step
-            lo = max(n0, k * factor)
-            hi = min(n1, (k + 1) * factor)
-            for n in range(lo, hi):
-                out[n] = xp[n] - (m0 + (n - k * factor) * dm)
+        # one pass over the block's samples, moving on to the next coarse sample (``r``
+        # back to 0) every ``factor`` samples
+        k = n0 // factor
+        r = n0 - k * factor
+        m0 = mean[k]
+        dm = (mean[k + 1] - m0) * step
+        for n in range(n0, n1):
+            out[n] = xp[n] - (m0 + r * dm)
+            r += 1
+            if r == factor and n + 1 < n1:
+                r = 0
+                k += 1
+                m0 = mean[k]
+                dm = (mean[k + 1] - m0) * step
 
 
 @kernel
@@ -416,6 +423,9 @@ def _candidates(xp, xc, xw, centres, gate, factor, win_f, win_c, lag_min, lag_ma
     keys = np.empty(n_cands)
     nl = lag_hi_c - lag_lo_c + 1
     buf = np.empty(nl)
+    sab = np.empty(nl, dtype=np.float32)
+    e1 = np.empty(nl)
+    e2 = np.empty(nl)
     hc = (win_c + lag_hi_c + 2) // 2 + 2
     pc = np.empty(2 * hc + 1)
     lo_f = max(2, int(math.floor(lag_min)) - 1)
@@ -429,9 +439,26 @@ def _candidates(xp, xc, xw, centres, gate, factor, win_f, win_c, lag_min, lag_ma
         # coarse NCCF over the whole lag range
         _prefix_sq(xc, cc - hc, 2 * hc, pc)
         tiny = 1e-9 * pc[2 * hc] + 1e-30
+        # _nccf_prefix at every lag, in two passes: the cross-products and segment
+        # energies first, then the normalisation (which then vectorises across lags)
+        base = cc - hc
+        for k in range(nl):
+            lag = lag_lo_c + k
+            a = cc - (win_c + lag) // 2
+            b = a + lag
+            xa = xc[a:a + win_c]
+            xb = xc[b:b + win_c]
+            s = np.float32(0.0)
+            for j in range(win_c):
+                s += xa[j] * xb[j]
+            sab[k] = s
+            e1[k] = pc[a - base + win_c] - pc[a - base]
+            e2[k] = pc[b - base + win_c] - pc[b - base]
         vmax = 0.0
         for k in range(nl):
-            v = _nccf_prefix(xc, pc, cc - hc, tiny, cc, win_c, lag_lo_c + k)
+            v = 0.0
+            if e1[k] > tiny and e2[k] > tiny:
+                v = min(1.0, max(-1.0, sab[k] / math.sqrt(e1[k] * e2[k])))
             buf[k] = v
             vmax = max(vmax, v)
         if vmax <= 0.0:
@@ -836,28 +863,17 @@ def track_f0(x, sample_rate, hop, *, fmin=60.0, fmax=500.0, gate=None,
         )
     if arr.dtype.kind not in "fiu":
         raise ValueError(f"x must hold real numbers; got dtype {arr.dtype}")
-    _check_positive("sample_rate", sample_rate)
-    if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
-        raise ValueError(f"hop must be a positive whole number of samples, got {hop!r}")
-    _check_positive("fmin", fmin)
-    _check_positive("fmax", fmax)
-    sr = float(sample_rate)
-    if not fmin < fmax < sr / 2.0:
-        raise ValueError(
-            f"need 0 < fmin < fmax < sample_rate / 2; got fmin={fmin}, fmax={fmax} at "
-            f"{sr:g} Hz"
-        )
-    for name, value in (("window_s", window_s), ("coarse_rate", coarse_rate),
-                        ("lpc_window_s", lpc_window_s), ("amp_span_s", amp_span_s),
-                        ("noise_snr_min_db", noise_snr_min_db), ("lowcut_hz", lowcut_hz)):
-        _check_positive(name, value)
-    if not 0.0 < coarse_band <= 0.5:
-        raise ValueError(f"coarse_band must be in (0, 0.5], got {coarse_band}")
-    if int(n_cands) < 1 or int(lpc_order) < 1:
-        raise ValueError(f"n_cands and lpc_order must be >= 1; got {n_cands}, {lpc_order}")
-    if not (silence_db > quiet_db and floor_quiet_db > floor_silence_db):
-        raise ValueError("need silence_db > quiet_db and floor_quiet_db > floor_silence_db")
-    hop = int(hop)
+    tracker = F0Tracker(sample_rate, hop, fmin=fmin, fmax=fmax, window_s=window_s,
+                        coarse_rate=coarse_rate, coarse_band=coarse_band, lowcut_hz=lowcut_hz,
+                        lpc_order=lpc_order, lpc_window_s=lpc_window_s,
+                        lpc_noise_floor=lpc_noise_floor, n_cands=n_cands, cand_ratio=cand_ratio,
+                        lag_weight=lag_weight, octave_weight=octave_weight, jump_cost=jump_cost,
+                        voicing_cost=voicing_cost, amp_cost=amp_cost, amp_span_s=amp_span_s,
+                        voiced_bias=voiced_bias, speech_pct=speech_pct, floor_pct=floor_pct,
+                        quiet_db=quiet_db, silence_db=silence_db, floor_quiet_db=floor_quiet_db,
+                        floor_silence_db=floor_silence_db, floor_min_db=floor_min_db,
+                        silence_weight=silence_weight, noise_snr_min_db=noise_snr_min_db)
+    hop = tracker.hop
     xf = np.ascontiguousarray(arr, dtype=np.float32)
     n = xf.shape[0]
     nf = _n_frames(n, hop)
@@ -870,41 +886,153 @@ def track_f0(x, sample_rate, hop, *, fmin=60.0, fmax=500.0, gate=None,
                 f"gate must have one entry per frame: shape ({nf},) for {n} samples at hop "
                 f"{hop} (ceil(n / hop)); got shape {g.shape}"
             )
-    f0 = np.full(nf, np.nan, dtype=np.float32)
-    voiced = np.zeros(nf, dtype=np.bool_)
     if nf == 0:
-        return f0, voiced
+        return np.full(0, np.nan, dtype=np.float32), np.zeros(0, dtype=np.bool_)
     if not np.isfinite(xf).all():
         raise ValueError("x contains NaN or infinite samples; replace or drop them first")
+    level = tracker.levels(xf)
+    speech_level, floor_level = tracker.references(level)
+    return tracker.path(tracker.candidates(xf, g), level, speech_level, floor_level, tracker.ratios(level, 0, nf))
 
-    geo = _geometry(sr, hop, fmin, fmax, window_s, coarse_rate, coarse_band, lowcut_hz,
-                    lpc_order, lpc_window_s, lpc_noise_floor)
-    xp, xc, xw, centres = _signals(xf, g, geo)
-    n_cands = int(n_cands)
-    cand_lag = np.zeros((nf, n_cands))
-    cand_corr = np.zeros((nf, n_cands))
-    cand_white = np.zeros((nf, n_cands))
-    n_cand = np.zeros(nf, dtype=np.int64)
-    _candidates(xp, xc, xw, centres, g, geo.factor, geo.win_f, geo.win_c, geo.lag_min,
-                geo.lag_max, geo.lag_lo_c, geo.lag_hi_c, float(cand_ratio), float(lag_weight),
-                cand_lag, cand_corr, cand_white, n_cand)
 
-    level = np.empty(nf)
-    _frame_levels(xf, hop, level)
-    speech_level = float(np.percentile(level, speech_pct))
-    live = level[level > floor_min_db]  # digital silence (codec DTX, zeros) is no floor
-    floor_level = float(np.percentile(live, floor_pct)) if live.size else float(floor_min_db)
-    rr = np.empty(nf)
-    _amp_ratio(level, max(1, int(round(amp_span_s * sr / hop))), rr)
-    back = np.empty((nf, n_cands + 1), dtype=np.int32)
-    lag_out = np.zeros(nf)
-    _viterbi(cand_lag, cand_corr, cand_white, n_cand, level, rr, float(speech_level),
-             float(floor_level), geo.lag_max, float(lag_weight), float(octave_weight),
-             float(jump_cost), float(voicing_cost), float(amp_cost), float(voiced_bias),
-             float(quiet_db), float(silence_db), float(floor_quiet_db),
-             float(floor_silence_db), float(silence_weight), float(noise_snr_min_db),
-             back, lag_out)
-    v = lag_out > 0.0
-    f0[v] = (sr / lag_out[v]).astype(np.float32)
-    voiced[:] = v
-    return f0, voiced
+class Candidates(NamedTuple):
+    """Period candidates of a run of frames (:meth:`F0Tracker.candidates`).
+
+    ``lag``, ``corr``, ``white``: shape (n_frames, n_cands), float64 (period in full-rate
+    samples, NCCF, whitened NCCF); ``n``: shape (n_frames,), int64, candidates per frame
+    (0 outside the gate).
+    """
+
+    lag: np.ndarray
+    corr: np.ndarray
+    white: np.ndarray
+    n: np.ndarray
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return Candidates(self.lag[key], self.corr[key], self.white[key], self.n[key])
+        return tuple.__getitem__(self, key)
+
+    @staticmethod
+    def join(parts):
+        """The candidates of consecutive runs of frames, as one."""
+        return Candidates(*(np.concatenate([getattr(p, k) for p in parts]) for k in Candidates._fields))
+
+
+class F0Tracker:
+    """:func:`track_f0` in stages, for signals processed a block at a time.
+
+    Candidates are local: a frame's candidates depend only on the samples within
+    ``context_frames`` hops of it, so a long signal can be cut into blocks (each with that
+    many hops of real samples on both sides) and the candidates of each block's own frames
+    joined. Levels are the frame levels of the whole signal; the references (speech and
+    background level) come from all of them, and each frame's RMS ratio from its neighbours. The path is the Viterbi pass; it may
+    be run on any run of frames that starts and ends with a frame without candidates
+    (outside the gate): the only state there is "unvoiced", so the path on each side of such
+    a frame does not depend on the other side.
+
+    Parameters are those of :func:`track_f0`.
+    """
+
+    def __init__(self, sample_rate, hop, *, fmin=60.0, fmax=500.0, window_s=0.016,
+                 coarse_rate=2000.0, coarse_band=0.45, lowcut_hz=30.0, lpc_order=4,
+                 lpc_window_s=0.025, lpc_noise_floor=0.01, n_cands=6, cand_ratio=0.3,
+                 lag_weight=0.3, octave_weight=0.5, jump_cost=1.0, voicing_cost=0.005,
+                 amp_cost=0.5, amp_span_s=0.02, voiced_bias=0.0, speech_pct=99.0,
+                 floor_pct=10.0, quiet_db=25.0, silence_db=40.0, floor_quiet_db=15.0,
+                 floor_silence_db=5.0, floor_min_db=-100.0, silence_weight=1.0,
+                 noise_snr_min_db=6.0):
+        _check_positive("sample_rate", sample_rate)
+        if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
+            raise ValueError(f"hop must be a positive whole number of samples, got {hop!r}")
+        _check_positive("fmin", fmin)
+        _check_positive("fmax", fmax)
+        sr = float(sample_rate)
+        if not fmin < fmax < sr / 2.0:
+            raise ValueError(
+                f"need 0 < fmin < fmax < sample_rate / 2; got fmin={fmin}, fmax={fmax} at "
+                f"{sr:g} Hz"
+            )
+        for name, value in (("window_s", window_s), ("coarse_rate", coarse_rate),
+                            ("lpc_window_s", lpc_window_s), ("amp_span_s", amp_span_s),
+                            ("noise_snr_min_db", noise_snr_min_db), ("lowcut_hz", lowcut_hz)):
+            _check_positive(name, value)
+        if not 0.0 < coarse_band <= 0.5:
+            raise ValueError(f"coarse_band must be in (0, 0.5], got {coarse_band}")
+        if int(n_cands) < 1 or int(lpc_order) < 1:
+            raise ValueError(f"n_cands and lpc_order must be >= 1; got {n_cands}, {lpc_order}")
+        if not (silence_db > quiet_db and floor_quiet_db > floor_silence_db):
+            raise ValueError("need silence_db > quiet_db and floor_quiet_db > floor_silence_db")
+        self.sample_rate = sr
+        self.hop = int(hop)
+        self.geo = _geometry(sr, self.hop, fmin, fmax, window_s, coarse_rate, coarse_band,
+                             lowcut_hz, lpc_order, lpc_window_s, lpc_noise_floor)
+        self.n_cands = int(n_cands)
+        self.cand_ratio, self.lag_weight = float(cand_ratio), float(lag_weight)
+        self.costs = tuple(float(v) for v in (octave_weight, jump_cost, voicing_cost, amp_cost,
+                                              voiced_bias, quiet_db, silence_db, floor_quiet_db,
+                                              floor_silence_db, silence_weight, noise_snr_min_db))
+        self.speech_pct, self.floor_pct, self.floor_min_db = speech_pct, floor_pct, floor_min_db
+        self.amp_span = max(1, int(round(amp_span_s * sr / self.hop)))
+
+    @property
+    def context_frames(self):
+        """Hops of real signal a block needs on each side of its own frames."""
+        return self.geo.r_pad + 1
+
+    def candidates(self, xf, gate):
+        """Candidates of every frame of ``xf`` (float32, 1-D) where ``gate`` is True.
+
+        Returns
+        -------
+        Candidates
+            For ``ceil(len(xf) / hop)`` frames.
+        """
+        nf = gate.shape[0]
+        geo = self.geo
+        cands = Candidates(np.zeros((nf, self.n_cands)), np.zeros((nf, self.n_cands)),
+                           np.zeros((nf, self.n_cands)), np.zeros(nf, dtype=np.int64))
+        if nf == 0 or not gate.any():
+            return cands
+        xp, xc, xw, centres = _signals(xf, gate, geo)
+        _candidates(xp, xc, xw, centres, gate, geo.factor, geo.win_f, geo.win_c, geo.lag_min,
+                    geo.lag_max, geo.lag_lo_c, geo.lag_hi_c, self.cand_ratio, self.lag_weight,
+                    cands.lag, cands.corr, cands.white, cands.n)
+        return cands
+
+    def levels(self, xf):
+        """DC-removed power of each frame's own hop interval, dB, shape (n_frames,), float64."""
+        level = np.empty(_n_frames(xf.shape[0], self.hop))
+        _frame_levels(xf, self.hop, level)
+        return level
+
+    def references(self, level):
+        """Speech level ``S`` and background level ``B`` (dB) from the whole signal's levels."""
+        speech_level = float(np.percentile(level, self.speech_pct))
+        live = level[level > self.floor_min_db]  # digital silence (codec DTX, zeros) is no floor
+        floor_level = float(np.percentile(live, self.floor_pct)) if live.size else float(self.floor_min_db)
+        return speech_level, floor_level
+
+    def ratios(self, level, lo, hi):
+        """RMS ratios (after / before, ``amp_span_s`` each) of frames ``[lo, hi)`` of the
+        whole signal's ``level``, shape (hi - lo,)."""
+        span = self.amp_span
+        a, b = max(lo - span, 0), min(hi + span, level.shape[0])
+        rr = np.empty(b - a)
+        _amp_ratio(level[a:b], span, rr)
+        return rr[lo - a : hi - a]
+
+    def path(self, cands, level, speech_level, floor_level, rr):
+        """F0 (Hz, NaN where unvoiced, float32) and voicing (bool) of a run of frames.
+
+        ``level`` holds those frames' levels, ``rr`` their ratios (:meth:`ratios`).
+        """
+        nf = cands.n.shape[0]
+        back = np.empty((nf, self.n_cands + 1), dtype=np.int32)
+        lag_out = np.zeros(nf)
+        _viterbi(cands.lag, cands.corr, cands.white, cands.n, level, rr, float(speech_level),
+                 float(floor_level), self.geo.lag_max, self.lag_weight, *self.costs, back, lag_out)
+        v = lag_out > 0.0
+        f0 = np.full(nf, np.nan, dtype=np.float32)
+        f0[v] = (self.sample_rate / lag_out[v]).astype(np.float32)
+        return f0, v

@@ -348,7 +348,8 @@ def steady_sound(stability, purity, level_db, active, hop_s, *, stable_min, pure
     Parameters
     ----------
     stability, purity : ndarray, shape (n_frames,)
-        From ``steadiness``.
+        From ``steadiness``; or the booleans ``stability >= stable_min`` and
+        ``purity >= pure_min``, which give the same result (only the comparisons are read).
     level_db : ndarray, shape (n_frames,)
         Frame levels, dBFS.
     active : ndarray, shape (n_frames,), bool

@@ -9,27 +9,126 @@ where many overlapping windows (quarters, mirroring windows) would otherwise cos
 call each.
 """
 
+import math
+
 import numpy as np
 
 from kernels._jit import kernel
 
 
 @kernel
+def _kth_smallest(a, lo, hi, k):
+    """The ``k``-th smallest (0-based) of ``a[:m]``, when ``a[lo:hi]`` holds it.
+
+    ``a[lo:hi]`` must hold the ``lo``-th to the ``hi - 1``-th smallest values (nothing
+    before ``lo`` larger, nothing from ``hi`` on smaller). Quickselect (Hoare partition,
+    median-of-three pivot) reorders ``a[lo:hi]`` so that ``a[k]`` holds the value, nothing
+    before ``k`` is larger and nothing after ``k`` is smaller.
+    """
+    while hi - lo > 1:
+        x = a[lo]
+        y = a[(lo + hi - 1) // 2]
+        z = a[hi - 1]
+        pivot = max(min(x, y), min(max(x, y), z))
+        i = lo
+        j = hi - 1
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                t = a[i]
+                a[i] = a[j]
+                a[j] = t
+                i += 1
+                j -= 1
+        # now a[lo:j + 1] <= pivot, a[j + 1:i] == pivot, a[i:hi] >= pivot
+        if k <= j:
+            hi = j + 1
+        elif k >= i:
+            lo = i
+        else:
+            break
+    return a[k]
+
+
+@kernel
 def _window_percentiles(values, valid, starts, ends, qs, out):
+    """Percentiles ``qs`` of the valid values of each window (see :func:`window_percentiles`).
+
+    The two order statistics around each percentile's position come from a quickselect
+    and the smallest value above it; they are the values a sort would give, and they are
+    combined as ``numpy.percentile`` (in Numba) does: with ``m`` values, percentile ``q``
+    sits at 1-based rank ``r = 1 + (m - 1) q / 100``, between the ``floor(r)``-th value
+    ``lower`` and the next one ``upper``, and
+    ``lower * (1 - (r - floor(r))) + upper * (r - floor(r))``. Each selection leaves the
+    values partitioned about the position it fixed, so the next percentile of the window
+    only searches between the fixed positions around its own. Windows holding a NaN or an
+    infinity, and percentiles outside [0, 100], are left to ``numpy.percentile`` itself.
+    """
     buf = np.empty(values.shape[0], dtype=np.float64)
+    nq = qs.shape[0]
+    fixed = np.empty(nq, dtype=np.int64)  # positions already in their sorted place
+    plain = True
+    for k in range(nq):
+        if not (qs[k] >= 0.0 and qs[k] <= 100.0):
+            plain = False
     for w in range(starts.shape[0]):
         m = 0
+        finite = True
         for i in range(starts[w], ends[w]):
             if valid[i]:
-                buf[m] = values[i]
+                v = values[i]
+                buf[m] = v
                 m += 1
+                finite &= np.isfinite(v)
         if m == 0:
-            for k in range(qs.shape[0]):
+            for k in range(nq):
                 out[w, k] = np.nan
             continue
-        res = np.percentile(buf[:m], qs)
-        for k in range(qs.shape[0]):
-            out[w, k] = res[k]
+        if not (finite and plain):
+            res = np.percentile(buf[:m], qs)
+            for k in range(nq):
+                out[w, k] = res[k]
+            continue
+        if m == 1:
+            for k in range(nq):
+                out[w, k] = buf[0]
+            continue
+        n_fixed = 0
+        for k in range(nq):
+            q = qs[k]
+            if q == 100.0:
+                val = -np.inf
+                for i in range(m):
+                    val = max(val, buf[i])
+            elif q == 0.0:
+                val = np.inf
+                for i in range(m):
+                    val = min(val, buf[i])
+            else:
+                rank = 1 + (m - 1) * np.true_divide(q, 100.0)
+                f = math.floor(rank)
+                frac = rank - f
+                j = int(f - 1)
+                lo = 0  # search between the fixed positions around j
+                hi = m
+                for t in range(n_fixed):
+                    p = fixed[t]
+                    if p <= j:
+                        lo = max(lo, p)
+                    else:
+                        hi = min(hi, p)
+                lower = _kth_smallest(buf, lo, hi, j)
+                fixed[n_fixed] = j
+                n_fixed += 1
+                # the next value up: the least after j, up to and with the next fixed one
+                upper = np.inf
+                for i in range(j + 1, min(hi + 1, m)):
+                    upper = min(upper, buf[i])
+                val = lower * (1 - frac) + upper * frac
+            out[w, k] = val
 
 
 def window_percentiles(values, valid, starts, ends, qs):

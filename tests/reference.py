@@ -183,7 +183,7 @@ def gauss_smooth(p, sigma):
 
 
 def syllable_nuclei(band_power, speech, voiced, smooth, silence_db, min_dip_db, reach):
-    """Steps 1-5 of the kernels.nuclei docstring, spelled out on Python lists."""
+    """Steps 1-5 of the kernels.nuclei docstring (voicing before the dips), spelled out on Python lists."""
     speech = np.asarray(speech, bool)
     s = gauss_smooth(band_power, smooth)
     with np.errstate(divide="ignore"):
@@ -199,7 +199,8 @@ def syllable_nuclei(band_power, speech, voiced, smooth, silence_db, min_dip_db, 
         for i in range(start, end):
             left = c[i - 1] if i > start else -np.inf
             right = c[i + 1] if i + 1 < end else -np.inf
-            if c[i] > thr and c[i] > left and c[i] >= right:
+            voiced_near = np.any(np.asarray(voiced, bool)[max(0, i - reach):i + reach + 1])
+            if c[i] > thr and c[i] > left and c[i] >= right and voiced_near:
                 peaks.append(i)
         while len(peaks) > 1:
             proms = [min(c[a], c[b]) - c[a:b + 1].min() for a, b in zip(peaks[:-1], peaks[1:])]
@@ -208,9 +209,7 @@ def syllable_nuclei(band_power, speech, voiced, smooth, silence_db, min_dip_db, 
                 break
             a, b = peaks[k], peaks[k + 1]
             peaks.remove(b if c[a] >= c[b] else a)
-        for p in peaks:
-            if np.any(np.asarray(voiced, bool)[max(0, p - reach):p + reach + 1]):
-                out[p] = True
+        out[peaks] = True
     return out
 
 

@@ -84,7 +84,7 @@ def test_stability_at_matches_reference():
 
 
 def test_short_active_runs_need_no_spectra():
-    """``engine.features.hold_frames`` skips the spectra of active runs shorter than both minimum
+    """``engine.features.hold_wanted`` leaves out the spectra of active runs shorter than both minimum
     durations: ``steady_sound`` gives the same hold without them."""
     from kernels.runs import drop_short
 

@@ -164,7 +164,9 @@ def test_nuclei_vowel_cue_matches_reference(seed, vowel_alpha_db):
     assert np.array_equal(got, want)
     alone, _, _ = syllable_nuclei(bp, speech, voiced, smooth=1.0, silence_db=35.0, min_dip_db=2.0, reach=1)
     assert np.array_equal(alone, ref.syllable_nuclei(bp, speech, voiced, 1.0, 35.0, 2.0, 1))
-    assert not (alone & ~got).any()  # the cue only adds nuclei
+    # the cue only adds candidates; a newly voiced peak can take the place of a lower voiced
+    # neighbour in the dip test (step 5), so positions may move, but the count does not fall
+    assert got.sum() >= alone.sum()
 
 
 def test_nuclei_vowel_cue_counts_unvoiced_vowels_not_fricatives():
@@ -184,6 +186,26 @@ def test_nuclei_vowel_cue_counts_unvoiced_vowels_not_fricatives():
     assert syllable_nuclei(bp, speech, speech, alpha_db=np.full(500, 6.0), **kw)[0].sum() == 20
     with pytest.raises(ValueError):
         syllable_nuclei(bp, speech, unvoiced, alpha_db=alpha[:-1], **kw)
+
+
+def test_nuclei_loud_fricative_does_not_take_the_vowel():
+    # /zi/ /zi/ ...: a loud unvoiced fricative peak, a dip 2 dB under the vowel, then the
+    # quieter voiced vowel peak, then a deep dip to the next syllable. Voicing is tested
+    # before the dips (step 4 before 5), so the fricative never competes and every vowel
+    # counts; tested after, the vowel would lose the dip test to the fricative and the
+    # fricative the voicing test, leaving no nucleus.
+    frames = []
+    voiced = []
+    for _ in range(8):
+        frames += [-30, -20, -10, 0, -3, -5, -6, -5, -4.5, -4, -4.5, -9, -20, -30]  # dB
+        voiced += [False] * 7 + [True] * 5 + [False] * 2
+    bp = 10 ** (np.array(frames, float) / 10)
+    speech = np.ones(bp.size, bool)
+    voiced = np.array(voiced)
+    got, c, _ = syllable_nuclei(bp, speech, voiced, smooth=0.0, silence_db=35.0, min_dip_db=4.0, reach=0)
+    assert got.sum() == 8
+    assert np.all(voiced[got])
+    assert np.array_equal(got, ref.syllable_nuclei(bp, speech, voiced, 0.0, 35.0, 4.0, 0))
 
 
 def test_nuclei_gain_invariant():

@@ -1,11 +1,14 @@
 """Speech rate against annotated syllable counts in the shared corpus (``benchmarks.rate_accuracy``).
 
-Targets: median absolute error of the per-utterance rate at most 12 % (met: 8.7 % at 8 kHz,
-8.5 % at 16 kHz) and Pearson r between measured and true rates of 0.85 (not met: 0.755 at
-8 kHz, 0.779 at 16 kHz; within each subset the true rates span little, and one syllable more
-or less moves a 2 s EMO-DB utterance by 10 %). The floors sit just under the levels reached.
-The hoarse MFA recordings check the vowel-like voicing cue (their bias was -19 % at 8 kHz with
-the pitch tracker's voicing alone, -8 % with the cue).
+Targets: median absolute error of the per-utterance rate at most 12 % (met: 8.8 % at 8 kHz,
+8.4 % at 16 kHz) and Pearson r between measured and true rates of 0.85 (not met: 0.786 at
+8 kHz, 0.797 at 16 kHz; within each subset the true rates span little, and one syllable more
+or less moves a 2 s EMO-DB utterance by 10 %; with the true counts over the measured talk
+time r would be 0.94 at 8 kHz and 0.88 at 16 kHz). The floors sit just under the levels
+reached. The hoarse MFA recordings check the vowel-like voicing cue (their bias was -19 % at
+8 kHz with the pitch tracker's voicing alone, -8 % with the cue) and the voicing test before
+the dip test (``kernels.nuclei``: their r was 0.55 at 8 kHz with voicing tested after the
+dips, 0.73 before, most of it from one short utterance whose count rose from 3 to 4 of 6).
 """
 
 import re
@@ -21,17 +24,18 @@ pytestmark = pytest.mark.corpus
 def test_telephone_rate_accuracy(corpus):
     s = summarise(evaluate(8000, corpus))
     assert s["all"]["n"] >= 80
-    assert s["all"]["median_abs_error_pct"] <= 10.0, s["all"]
-    assert s["all"]["r"] >= 0.73, s["all"]
-    assert s["asterisk"]["median_abs_error_pct"] <= 8.0, s["asterisk"]
-    assert abs(s["all"]["bias_pct"]) <= 6.0, s["all"]
-    assert abs(s["mfa"]["bias_pct"]) <= 12.0, s["mfa"]
+    assert s["all"]["median_abs_error_pct"] <= 9.5, s["all"]
+    assert s["all"]["r"] >= 0.775, s["all"]
+    assert s["asterisk"]["median_abs_error_pct"] <= 7.5, s["asterisk"]
+    assert abs(s["all"]["bias_pct"]) <= 5.0, s["all"]
+    assert abs(s["mfa"]["bias_pct"]) <= 10.0, s["mfa"]
+    assert s["mfa"]["r"] >= 0.70, s["mfa"]
 
 
 def test_wideband_rate_accuracy(corpus):
     s = summarise(evaluate(16000, corpus))
-    assert s["all"]["median_abs_error_pct"] <= 10.0, s["all"]
-    assert s["all"]["r"] >= 0.75, s["all"]
+    assert s["all"]["median_abs_error_pct"] <= 9.5, s["all"]
+    assert s["all"]["r"] >= 0.785, s["all"]
 
 
 def test_english_syllable_counter_against_alignments(corpus):

@@ -3,11 +3,12 @@
 Definitions (SPEC §3; de Jong & Wempe 2009)
 -------------------------------------------
 A *syllable nucleus* is a voiced peak of the party's band-limited intensity contour that
-stands out from the dips on both sides (:mod:`kernels.nuclei`); voiced means the pitch
-tracker found a period near it or its spectrum is a vowel's (power concentrated in the
-first-formant band), so hoarse and creaky vowels count and fricatives do not. Counting
-them needs no words, no language model and no recogniser: every language builds
-syllables around a sonority peak.
+stands out from the dips between it and the neighbouring voiced peaks
+(:mod:`kernels.nuclei`); voiced means the pitch tracker found a period near it or its
+spectrum is a vowel's (power concentrated in the first-formant band), so hoarse and creaky
+vowels count and fricatives do not, nor can a loud fricative next to a vowel take that
+vowel's place. Counting them needs no words, no language model and no recogniser: every
+language builds syllables around a sonority peak.
 
 ``{party}_speech_rate_sps``
     Nuclei in the party's speech divided by its talk time (``{party}_talk_s``, the union of
