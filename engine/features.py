@@ -16,7 +16,7 @@ from engine.audio import Audio
 from engine.leak import leak_activity
 from engine.stream import BLOCK_FRAMES, MemorySource
 from kernels.pitch import Candidates, F0Tracker, track_f0
-from kernels.quality import RunTracker
+from kernels.quality import RunTracker, max_abs_diff, sample_stats
 from kernels.runs import drop_short, mask_to_runs
 from kernels.spectral import spectral_features
 from kernels.steadiness import steadiness, steady_sound
@@ -98,7 +98,7 @@ class Levels:
 
     energy: np.ndarray  # frame level, dBFS, (channels, n_frames), float32
     half: np.ndarray  # half-hop levels, dBFS, (channels, 2 * n_frames), float32
-    pitch_level: np.ndarray  # DC-removed hop power, dB (kernels.pitch), (channels, n_frames)
+    pitch_refs: list  # per channel, the pitch tracker's speech and background levels, dB
     zeros: list  # per channel, (starts, ends) of runs of exact zeros, samples
     peak: list  # per channel, largest magnitude
     stats: dict  # whole-call figures for FileSource.settle
@@ -113,7 +113,7 @@ def level_pass(source, hop, win, tracker, zero_min, context):
     nch = source.channels
     energy = np.empty((nch, nf), dtype=np.float32)
     half = np.empty((nch, 2 * nf), dtype=np.float32)
-    pitch_level = np.empty((nch, nf))
+    pitch_level = np.empty((nch, nf))  # for the tracker's references only
     zeros = [RunTracker(zero_min) for _ in range(nch)]
     peak = [0.0] * nch
     stats = {"nonzero": [False] * nch, "live_sum": [0.0] * nch, "live_count": [0] * nch, "peak": 0.0, "max_diff": 0.0}
@@ -127,22 +127,18 @@ def level_pass(source, hop, win, tracker, zero_min, context):
             pitch_level[ch, f0:f1] = tracker.levels(xc)[f0 - b0 : f1 - b0]
             mine = xc[own]
             zeros[ch].add(mine)
-            if mine.size:
-                peak[ch] = max(peak[ch], float(np.max(np.abs(mine))))
-            if scan:
-                live = mine[mine != 0]
-                if live.size:
-                    stats["nonzero"][ch] = True
-                    stats["live_sum"][ch] += float(np.sum(live, dtype=np.float64))
-                    stats["live_count"][ch] += live.size
+            top, count, total = sample_stats(mine)
+            peak[ch] = max(peak[ch], float(top))
+            if count:
+                stats["nonzero"][ch] = True
+                stats["live_sum"][ch] += total
+                stats["live_count"][ch] += count
         if scan and nch == 2 and not getattr(source, "bad", 0):
-            mine = x[:, own]
-            if mine.shape[1]:
-                stats["max_diff"] = max(stats["max_diff"], float(np.max(np.abs(mine[0] - mine[1]))))
+            stats["max_diff"] = max(stats["max_diff"], float(max_abs_diff(x[0, own], x[1, own])))
     stats["peak"] = max(peak)
     runs = [z.finish() for z in zeros]
     zeros = [(np.array(r.starts, dtype=np.int64), np.array(r.ends, dtype=np.int64)) for r in runs]
-    return Levels(energy, half, pitch_level, zeros, peak, stats)
+    return Levels(energy, half, [tracker.references(level) for level in pitch_level], zeros, peak, stats)
 
 
 def block_frames(hop):
@@ -187,7 +183,7 @@ def frame_features(source, params):
             lv = level_pass(source, hop, win, tracker, zero_min, context)
         elif source.channels < lv.energy.shape[0]:  # the same signal on both channels
             keep = source.channels
-            lv = Levels(lv.energy[:keep], lv.half[:keep], lv.pitch_level[:keep], lv.zeros[:keep], lv.peak[:keep], lv.stats)
+            lv = Levels(lv.energy[:keep], lv.half[:keep], lv.pitch_refs[:keep], lv.zeros[:keep], lv.peak[:keep], lv.stats)
     energy, half = lv.energy, list(lv.half)
     act = dataclasses.asdict(params.activity)
     first = [speech_activity(e, hop_s, half_db=h, **act) for e, h in zip(energy, half)]
@@ -202,7 +198,7 @@ def frame_features(source, params):
     hp = params.hold
     wanted = hold_wanted(speech, energy, hop_s, hp)
     qlevel = [qp.clip_ratio * p if p > 0 and 20 * np.log10(p) >= qp.clip_min_dbfs else None for p in lv.peak]
-    sp = sample_pass(source, hop, context, tracker, lv.pitch_level, speech.copy(), wanted, qlevel, params)
+    sp = sample_pass(source, hop, context, tracker, lv.pitch_refs, speech.copy(), wanted, qlevel, params)
     hold = np.zeros_like(speech)
     min_speech = int(round(params.activity.min_speech_s / hop_s))
     f0_hz, voiced = sp["f0"], sp["voiced"]
@@ -219,7 +215,7 @@ def frame_features(source, params):
         if hold[ch].any():
             speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
             if pp.gate:  # the tracker is gated by speech: track again without the hold frames
-                pitch_pass(source, hop, context, tracker, lv.pitch_level, speech, ch, f0_hz[ch], voiced[ch])
+                pitch_pass(source, hop, context, tracker, lv.pitch_refs[ch], speech, ch, f0_hz[ch], voiced[ch])
     hold = bridge_hold(hold, speech, int(round(hp.bridge_s / hop_s)))
     band_power, alpha_db, hammarberg_db = sp["band_power"], sp["alpha_db"], sp["hammarberg_db"]
     band_power[~speech] = 0.0
@@ -273,52 +269,65 @@ MAX_RUN_FRAMES = 1 << 16
 
 
 class PathRun:
-    """The pitch tracker's Viterbi path over candidates that arrive a block at a time.
+    """The pitch tracker's Viterbi path over a channel that arrives a block at a time.
 
-    The path is cut after each frame without candidates (``kernels.pitch.F0Tracker``), so
-    only the frames since the last such frame wait for the next block. Results go to rows
-    of ``f0`` and ``voiced`` (shape (n_frames,)).
+    Each block gives the candidates, levels and RMS ratios of its own frames (the block's
+    context covers their reach). The path is cut after each frame without candidates
+    (``kernels.pitch.F0Tracker``), so only the frames since the last such frame wait for the
+    next block. Results go to ``f0`` and ``voiced`` (shape (n_frames,)).
+
+    Parameters
+    ----------
+    tracker : kernels.pitch.F0Tracker
+    refs : (float, float)
+        The channel's speech and background levels (``F0Tracker.references``), dB.
+    f0, voiced : ndarray, shape (n_frames,)
+        Filled in place.
     """
 
-    def __init__(self, tracker, level, f0, voiced):
-        self.tracker, self.level = tracker, level
-        self.ref = tracker.references(level)
+    def __init__(self, tracker, refs, f0, voiced):
+        self.tracker, self.refs = tracker, refs
         self.f0, self.voiced = f0, voiced
         self.start = 0
-        self.parts = []
+        self.parts = []  # (candidates, levels, ratios) of the frames from ``start`` on
 
-    def add(self, cands):
-        """Candidates of the next frames."""
-        self.parts.append(cands)
-        if cands.n.shape[0] == 0:
-            return
-        empty = np.flatnonzero(cands.n == 0)
-        before = self.start + sum(p.n.shape[0] for p in self.parts[:-1])
+    def add(self, tracker, x, gate, own):
+        """Track the frames ``own`` (a slice of frames) of the block ``x`` where ``gate``."""
+        level = tracker.levels(x)
+        part = (pitch_candidates(tracker, x, gate)[own], level[own], tracker.ratios(level, own.start, own.stop))
+        self.parts.append(part)
+        n = part[0].n
+        empty = np.flatnonzero(n == 0)
+        before = self.start + sum(p[0].n.shape[0] for p in self.parts[:-1])
         if empty.size:
             self._solve(before + int(empty[-1]) + 1)
-        elif before + cands.n.shape[0] - self.start > MAX_RUN_FRAMES:
+        elif before + n.shape[0] - self.start > MAX_RUN_FRAMES:
             # No frame without candidates for this long (not speech: a machine, noise):
             # cut the path here rather than hold every candidate.
-            self._solve(before + cands.n.shape[0])
+            self._solve(before + n.shape[0])
 
     def _solve(self, end):
-        pending = Candidates.join(self.parts) if len(self.parts) > 1 else self.parts[0]
+        if len(self.parts) > 1:
+            cands = Candidates.join([p[0] for p in self.parts])
+            level = np.concatenate([p[1] for p in self.parts])
+            rr = np.concatenate([p[2] for p in self.parts])
+        else:
+            cands, level, rr = self.parts[0]
         m = end - self.start
         sl = slice(self.start, end)
-        rr = self.tracker.ratios(self.level, self.start, end)
-        self.f0[sl], self.voiced[sl] = self.tracker.path(pending[:m], self.level[sl], *self.ref, rr)
+        self.f0[sl], self.voiced[sl] = self.tracker.path(cands[:m], level[:m], *self.refs, rr[:m])
         # The last frame solved has no candidates (or is the last one): the next run starts there.
         self.start = end - 1
-        self.parts = [pending[m - 1 :]]
+        self.parts = [(cands[m - 1 :], level[m - 1 :], rr[m - 1 :])]
 
     def finish(self):
         """Solve what is left."""
-        end = self.start + sum(p.n.shape[0] for p in self.parts)
+        end = self.start + sum(p[0].n.shape[0] for p in self.parts)
         if end > self.start:
             self._solve(end)
 
 
-def sample_pass(source, hop, context, tracker, pitch_level, gate, wanted, qlevel, params):
+def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel, params):
     """Second pass: steadiness of the ``wanted`` frames, spectra and pitch candidates of the
     ``gate`` frames (speech; every frame for pitch when ``params.pitch.gate`` is off), clipped
     samples (at ``qlevel`` per channel, None for none), and the pitch path.
@@ -347,7 +356,7 @@ def sample_pass(source, hop, context, tracker, pitch_level, gate, wanted, qlevel
     }
     out["f0"] = np.full((nch, nf), np.nan, dtype=np.float32)
     out["voiced"] = np.zeros((nch, nf), dtype=np.bool_)
-    paths = [PathRun(tracker, pitch_level[ch], out["f0"][ch], out["voiced"][ch]) for ch in range(nch)]
+    paths = [PathRun(tracker, pitch_refs[ch], out["f0"][ch], out["voiced"][ch]) for ch in range(nch)]
     clips = [RunTracker(qp.clip_run, q) if q is not None else None for q in qlevel]
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         m = -(-x.shape[1] // hop)
@@ -372,7 +381,7 @@ def sample_pass(source, hop, context, tracker, pitch_level, gate, wanted, qlevel
                 out["hammarberg_db"][ch, f0:f1] = hm[own]
             if not params.pitch.gate:
                 g[:] = True
-            paths[ch].add(pitch_candidates(tracker, xc, g)[own])
+            paths[ch].add(tracker, xc, g, own)
             if clips[ch] is not None:
                 clips[ch].add(xc[own.start * hop : own.stop * hop])
     for path in paths:
@@ -386,17 +395,16 @@ def pitch_candidates(tracker, x, gate):
     return tracker.candidates(x, gate)
 
 
-def pitch_pass(source, hop, context, tracker, pitch_level, speech, ch, f0, voiced):
+def pitch_pass(source, hop, context, tracker, refs, speech, ch, f0, voiced):
     """F0 and voicing of channel ``ch`` gated by ``speech[ch]``, into ``f0`` and ``voiced``
     (shape (n_frames,)): one more pass."""
     f0[:] = np.nan
     voiced[:] = False
-    path = PathRun(tracker, pitch_level[ch], f0, voiced)
+    path = PathRun(tracker, refs, f0, voiced)
     for f0_, f1, b0, x in source.blocks(hop, block_frames(hop), context):
-        m = -(-x.shape[1] // hop)
-        g = np.zeros(m, dtype=np.bool_)
+        g = np.zeros(-(-x.shape[1] // hop), dtype=np.bool_)
         g[f0_ - b0 : f1 - b0] = speech[ch, f0_:f1]
-        path.add(pitch_candidates(tracker, x[ch], g)[f0_ - b0 : f1 - b0])
+        path.add(tracker, x[ch], g, slice(f0_ - b0, f1 - b0))
     path.finish()
 
 

@@ -54,6 +54,57 @@ def _clipped_count(x, level, min_run):
     return count
 
 
+@kernel
+def _outer_others(x, level):
+    """First and last index of a sample that does not match (-1, -1 when all match).
+
+    A sample matches when ``|x| >= level`` (``level >= 0``) or when it is exactly zero
+    (``level < 0``).
+    """
+    n = x.shape[0]
+    first = -1
+    for i in range(n):
+        if (abs(x[i]) < level) if level >= 0 else (x[i] != 0.0):
+            first = i
+            break
+    if first < 0:
+        return -1, -1
+    last = first
+    for i in range(n - 1, first, -1):
+        if (abs(x[i]) < level) if level >= 0 else (x[i] != 0.0):
+            last = i
+            break
+    return first, last
+
+
+@kernel
+def sample_stats(x):
+    """Peak magnitude, number and float64 sum of the non-zero samples of ``x``."""
+    peak = np.float32(0.0)
+    count = 0
+    total = 0.0
+    for i in range(x.shape[0]):
+        v = x[i]
+        a = abs(v)
+        if a > peak:
+            peak = a
+        if v != 0.0:
+            count += 1
+            total += v
+    return peak, count, total
+
+
+@kernel
+def max_abs_diff(a, b):
+    """Largest ``|a[i] - b[i]|`` (float32 arithmetic, as NumPy's), 0 for empty input."""
+    top = np.float32(0.0)
+    for i in range(a.shape[0]):
+        d = abs(a[i] - b[i])
+        if d > top:
+            top = d
+    return top
+
+
 def zero_runs(x, min_len):
     """Runs of exact zeros at least ``min_len`` samples long.
 
@@ -117,14 +168,13 @@ class RunTracker:
         m = x.shape[0]
         if m == 0:
             return
-        match = (x == 0) if self.level is None else (np.abs(x) >= self.level)
-        other = np.flatnonzero(~match)
-        if other.size == 0:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        lead, last = _outer_others(x, np.float32(-1.0 if self.level is None else self.level))
+        if lead < 0:  # every sample matches
             if self.open_start is None:
                 self.open_start = self.pos
             self.pos += m
             return
-        lead, last = int(other[0]), int(other[-1])
         if self.open_start is not None or lead > 0:
             self._close(self.pos if self.open_start is None else self.open_start, self.pos + lead)
         inner = np.ascontiguousarray(x[lead : last + 1], dtype=np.float32)

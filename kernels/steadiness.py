@@ -36,6 +36,7 @@ here are plain loops over frames.
 """
 
 import numpy as np
+import scipy.fft
 
 from kernels._jit import kernel
 from kernels.framing import n_frames as count_frames
@@ -177,7 +178,7 @@ def frame_spectra(x, hop, win, lo_bin, hi_bin, first=0, last=None):
     if hi > lo:
         seg[lo - a : hi - a] = x[lo:hi]
     frames = np.lib.stride_tricks.sliding_window_view(seg, win)[::hop][: last - first]
-    spec = np.abs(np.fft.rfft(frames * np.hanning(win).astype(np.float32), axis=1))
+    spec = np.abs(scipy.fft.rfft(frames * np.hanning(win).astype(np.float32), axis=1, workers=1))
     return np.ascontiguousarray(spec[:, lo_bin:hi_bin], dtype=np.float32)
 
 
@@ -298,7 +299,7 @@ def _steadiness_of(x, n, hop, win, lag, lo_bin, hi_bin, width, block, frames):
         idx = lo + np.flatnonzero(need[lo:hi])
         seg = np.empty((idx.size, win), dtype=np.float32)
         _windowed_frames(x, idx * hop + (hop // 2 - win // 2), window, seg)
-        spec = np.abs(np.fft.rfft(seg, axis=1)[:, lo_bin:hi_bin])
+        spec = np.abs(scipy.fft.rfft(seg, axis=1, workers=1, overwrite_x=True)[:, lo_bin:hi_bin])
         row[idx] = np.arange(idx.size)
         s = np.empty(targets.size)
         _stability_at(spec, row, targets, int(lag), n, s)
@@ -369,11 +370,9 @@ def steady_sound(stability, purity, level_db, active, hop_s, *, stable_min, pure
     half = int(round(window_s / hop_s / 2))
     active = np.asarray(active, dtype=np.bool_)
     dipped = dips(level_db, int(round(dip_window_s / hop_s / 2)), dip_db)
-    music = (
-        active
-        & (windowed_share(np.asarray(stability) >= stable_min, active, half) >= steady_share)
-        & (windowed_share(dipped, active, half) <= max_dip_share)
-    )
+    # one windowed share (a float64 track) at a time: a long call's tracks are large
+    music = active & (windowed_share(np.asarray(stability) >= stable_min, active, half) >= steady_share)
+    music &= windowed_share(dipped, active, half) <= max_dip_share
     tones = active & (windowed_share(np.asarray(purity) >= pure_min, active, half) >= tone_share)
     music = drop_short(music, int(round(music_min_s / hop_s)))
     tones = drop_short(tones, int(round(tone_min_s / hop_s)))

@@ -122,6 +122,13 @@ class Track:
     phonation: np.ndarray
 
 
+def _semitones(f0_hz, voiced):
+    """F0 in semitones re 100 Hz where ``voiced``, 0 elsewhere, float64."""
+    st = np.zeros(f0_hz.shape[0])
+    st[voiced] = 12.0 * np.log2(f0_hz[voiced].astype(np.float64) / _REF_HZ)
+    return st
+
+
 def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     """Cue values of one party over several frame ranges ``[starts[k], ends[k])``.
 
@@ -137,17 +144,21 @@ def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     starts = np.asarray(starts, dtype=np.int64)
     ends = np.asarray(ends, dtype=np.int64)
     sp = track.speech
-    f0 = track.f0_hz.astype(np.float64)
+    f0 = track.f0_hz
     v = track.voiced & sp & np.isfinite(f0) & (f0 > 0)
-    st = np.where(v, 12.0 * np.log2(np.where(v, f0, _REF_HZ) / _REF_HZ), 0.0)
-    f0_q = window_percentiles(st, v, starts, ends, (10.0, 50.0, 90.0))
-    alpha = track.alpha_db.astype(np.float64)
-    hamm = track.hammarberg_db.astype(np.float64)
-    level = track.level_db.astype(np.float64)
-    alpha_q = window_percentiles(alpha, v & np.isfinite(alpha), starts, ends, (50.0,))[:, 0]
-    hamm_q = window_percentiles(hamm, v & np.isfinite(hamm), starts, ends, (50.0,))[:, 0]
-    level_q = window_percentiles(level, sp & np.isfinite(level), starts, ends, (50.0,))[:, 0]
-    cum = lambda m: np.concatenate([[0], np.cumsum(m)])  # noqa: E731
+    f0_q = window_percentiles(_semitones(f0, v), v, starts, ends, (10.0, 50.0, 90.0))
+
+    def median(x, mask):  # one float64 copy of a whole-call track at a time
+        return window_percentiles(x.astype(np.float64), mask & np.isfinite(x), starts, ends, (50.0,))[:, 0]
+
+    alpha_q = median(track.alpha_db, v)
+    hamm_q = median(track.hammarberg_db, v)
+    level_q = median(track.level_db, sp)
+    def cum(m):  # frame counts up to each frame (int32: a call has far fewer than 2**31 frames)
+        out = np.zeros(m.shape[0] + 1, dtype=np.int32)
+        np.cumsum(m, dtype=np.int32, out=out[1:])
+        return out
+
     voiced_n, nuclei_n, phon_n = cum(v), cum(track.nuclei & sp), cum(track.phonation)
     out = []
     for k, (a, b) in enumerate(zip(starts, ends)):
