@@ -6,7 +6,8 @@ On the real 8 kHz stereo call of the shared corpus (SpokenWOZ MUL1011, tiled to
 each length) and on the same audio at 16 kHz, after a warm-up so JIT compile
 time is never timed:
 
-* each stage of the pipeline (decode, energy, activity, hold, pitch, spectral,
+* each stage of the pipeline (decode, energy, activity, spectra (the short-time
+  spectra the hold check and the spectral features share), hold, pitch, spectral,
   quality, rate and agitation, other measures, and the passes' own bookkeeping as
   "other"), timed inside the real ``analyze_call`` by wrapping the functions it
   calls;
@@ -51,13 +52,16 @@ STAGES = [
     ("kernels.pitch:F0Tracker", "levels", "energy"),
     ("engine.features", "speech_activity", "activity"),
     ("engine.features", "leak_activity", "activity"),
+    ("engine.features", "block_spectra", "spectra"),
     ("engine.features", "hold_wanted", "hold"),
     ("engine.features", "steadiness", "hold"),
+    ("engine.features", "steadiness_of_spectra", "hold"),
     ("engine.features", "steady_sound", "hold"),
     ("engine.features", "bridge_hold", "hold"),
     ("engine.features", "pitch_candidates", "pitch"),
     ("kernels.pitch:F0Tracker", "path", "pitch"),
     ("engine.features", "spectral_features", "spectral"),
+    ("engine.features", "band_features", "spectral"),
     ("kernels.quality:RunTracker", "add", "quality"),
     ("engine.analyze", "voice_measures", "rate+agitation"),
     ("engine.analyze", "call_measures", "measures"),

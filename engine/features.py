@@ -18,8 +18,8 @@ from engine.stream import BLOCK_FRAMES, MemorySource
 from kernels.pitch import Candidates, F0Tracker, track_f0
 from kernels.quality import RunTracker, max_abs_diff, sample_stats
 from kernels.runs import drop_short, mask_to_runs
-from kernels.spectral import spectral_features
-from kernels.steadiness import steadiness, steady_sound
+from kernels.spectral import band_features, fft_size, frame_spectra, hann, spectral_features
+from kernels.steadiness import steadiness, steadiness_need, steadiness_of_spectra, steady_sound
 
 
 @dataclass
@@ -358,27 +358,52 @@ def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel,
     out["voiced"] = np.zeros((nch, nf), dtype=np.bool_)
     paths = [PathRun(tracker, pitch_refs[ch], out["f0"][ch], out["voiced"][ch]) for ch in range(nch)]
     clips = [RunTracker(qp.clip_run, q) if q is not None else None for q in qlevel]
+    spectral_win = max(2, int(round(rp.spectral_win_s * sr)))
+    nfft = fft_size(spectral_win)
+    share = spectral_win == hold_win == nfft
+    window = hann(spectral_win)
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         m = -(-x.shape[1] // hop)
         own = slice(f0 - b0, f1 - b0)
         for ch in range(nch):
             xc = x[ch]
-            if wanted[ch, f0:f1].any():
-                want = np.zeros(m, dtype=np.bool_)
-                want[own] = wanted[ch, f0:f1]
-                stab, pure = steadiness(xc, hop, hold_win, lag, lo_bin, hi_bin, width, frames=want)
-                out["stability"][ch, f0:f1] = stab[own] >= hp.stable_min
-                out["purity"][ch, f0:f1] = pure[own] >= hp.pure_min
+            want = np.zeros(m, dtype=np.bool_)
+            want[own] = wanted[ch, f0:f1]
             g = np.zeros(m, dtype=np.bool_)
             g[own] = gate[ch, f0:f1]
-            if g.any():
-                bp, al, hm = spectral_features(
-                    xc, sr, hop, g, win_s=rp.spectral_win_s, nuclei_band_hz=rp.band_hz,
-                    alpha_bands_hz=ap.alpha_bands_hz, hammarberg_bands_hz=ap.hammarberg_bands_hz,
-                )
-                out["band_power"][ch, f0:f1] = bp[own]
-                out["alpha_db"][ch, f0:f1] = al[own]
-                out["hammarberg_db"][ch, f0:f1] = hm[own]
+            if share:
+                # One spectrum per frame serves the hold check and the spectral features.
+                need = steadiness_need(want, lag) | g
+                if need.any():
+                    idx = np.flatnonzero(need)
+                    spec = block_spectra(xc, hop, idx, window, nfft)
+                    row = np.full(m, -1, dtype=np.int64)
+                    row[idx] = np.arange(idx.size)
+                    if want.any():
+                        targets = np.flatnonzero(want)
+                        stab, pure = steadiness_of_spectra(np.abs(spec[:, lo_bin:hi_bin]), row, targets, lag, width)
+                        out["stability"][ch, b0 + targets] = stab.astype(np.float32) >= hp.stable_min
+                        out["purity"][ch, b0 + targets] = pure.astype(np.float32) >= hp.pure_min
+                    if g.any():
+                        frames = np.flatnonzero(g)
+                        bp, al, hm = band_features(spec[row[frames]], sr, rp.band_hz, ap.alpha_bands_hz,
+                                                   ap.hammarberg_bands_hz)
+                        out["band_power"][ch, b0 + frames] = bp
+                        out["alpha_db"][ch, b0 + frames] = al
+                        out["hammarberg_db"][ch, b0 + frames] = hm
+            else:
+                if want.any():
+                    stab, pure = steadiness(xc, hop, hold_win, lag, lo_bin, hi_bin, width, frames=want)
+                    out["stability"][ch, f0:f1] = stab[own] >= hp.stable_min
+                    out["purity"][ch, f0:f1] = pure[own] >= hp.pure_min
+                if g.any():
+                    bp, al, hm = spectral_features(
+                        xc, sr, hop, g, win_s=rp.spectral_win_s, nuclei_band_hz=rp.band_hz,
+                        alpha_bands_hz=ap.alpha_bands_hz, hammarberg_bands_hz=ap.hammarberg_bands_hz,
+                    )
+                    out["band_power"][ch, f0:f1] = bp[own]
+                    out["alpha_db"][ch, f0:f1] = al[own]
+                    out["hammarberg_db"][ch, f0:f1] = hm[own]
             if not params.pitch.gate:
                 g[:] = True
             paths[ch].add(tracker, xc, g, own)
@@ -388,6 +413,11 @@ def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel,
         path.finish()
     out["clipped"] = [c.finish().count if c is not None else 0 for c in clips]
     return out
+
+
+def block_spectra(x, hop, frames, window, nfft):
+    """Complex spectra of the listed frames of one channel's block (``kernels.spectral``)."""
+    return frame_spectra(x, hop, frames, window, nfft)
 
 
 def pitch_candidates(tracker, x, gate):

@@ -296,7 +296,8 @@ def _nccf_prefix(x, p, base, tiny, centre, win, lag):
     """Centred NCCF of ``x`` at integer ``lag``; segment energies from the prefix sums ``p``.
 
     ``p[k]`` is the sum of squares of ``x[base : base + k]``. Segment energies at or below
-    ``tiny`` count as silence (NCCF 0).
+    ``tiny`` count as silence (NCCF 0). :func:`_candidates` computes the same, with the same
+    sums, at every coarse lag at once.
     """
     a = centre - (win + lag) // 2
     b = a + lag

@@ -121,34 +121,6 @@ def band_bins(band_hz, sample_rate, nfft):
     return max(0, lo), min(nfft // 2 + 1, max(hi, lo))
 
 
-def frame_power_spectra(x, hop, win, frames):
-    """Power spectra of the listed frames.
-
-    Parameters
-    ----------
-    x : ndarray, shape (n_samples,), float32
-        One channel.
-    hop, win : int
-        Hop and Hann window length, samples.
-    frames : ndarray of int64, shape (n_sel,)
-        Frame indices to transform.
-
-    Returns
-    -------
-    ndarray, shape (n_sel, fft_size(win) // 2 + 1), float32
-        ``|X[k]|^2`` per frame and bin.
-    """
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    frames = np.ascontiguousarray(frames, dtype=np.int64)
-    nfft = fft_size(win)
-    buf = np.empty((frames.shape[0], nfft), dtype=np.float32)
-    _gather_frames(x, hop, frames, np.hanning(win).astype(np.float32), buf)
-    spec = scipy.fft.rfft(buf, axis=1, workers=1)
-    power = np.empty(spec.shape, dtype=np.float32)
-    _power(spec, power)
-    return power
-
-
 def spectral_features(x, sample_rate, hop, gate, *, win_s=0.032, nuclei_band_hz=(300.0, 3400.0),
                       alpha_bands_hz=(300.0, 1000.0, 3400.0),
                       hammarberg_bands_hz=(300.0, 2000.0, 3400.0)):
@@ -202,26 +174,76 @@ def spectral_features(x, sample_rate, hop, gate, *, win_s=0.032, nuclei_band_hz=
         if list(edges) != sorted(edges) or edges[0] < 0 or edges[-1] > nyquist:
             raise ValueError(f"{name} must rise and fit in 0..{nyquist:g} Hz, got {edges}")
     win = max(2, int(round(win_s * sample_rate)))
-    nfft = fft_size(win)
     band_power = np.zeros(n, dtype=np.float32)
     alpha = np.full(n, np.nan, dtype=np.float32)
     hamm = np.full(n, np.nan, dtype=np.float32)
     frames = np.flatnonzero(gate)
     if frames.size == 0:
         return band_power, alpha, hamm
-    buf = np.empty((frames.size, nfft), dtype=np.float32)
-    _gather_frames(x, hop, frames, np.hanning(win).astype(np.float32), buf)
-    spec = scipy.fft.rfft(buf, axis=1, workers=1, overwrite_x=True)
+    spec = frame_spectra(x, hop, frames, hann(win), fft_size(win))
+    bp, al, hm = band_features(spec, sample_rate, nuclei_band_hz, alpha_bands_hz, hammarberg_bands_hz)
+    band_power[frames] = bp
+    alpha[frames] = al
+    hamm[frames] = hm
+    return band_power, alpha, hamm
+
+
+def hann(win):
+    """The Hann window of every spectrum here (``numpy.hanning``, float32)."""
+    return np.hanning(win).astype(np.float32)
+
+
+def frame_spectra(x, hop, frames, window, nfft):
+    """Complex spectra of the listed frames (module docstring).
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,), float32
+        One channel.
+    hop : int
+        Hop, samples.
+    frames : ndarray of int64, shape (n_sel,)
+        Frame indices.
+    window : ndarray, shape (win,), float32
+        Analysis window (:func:`hann`).
+    nfft : int
+        FFT length, at least ``win``.
+
+    Returns
+    -------
+    ndarray, shape (n_sel, nfft // 2 + 1), complex64
+    """
+    buf = np.empty((frames.shape[0], nfft), dtype=np.float32)
+    _gather_frames(np.ascontiguousarray(x, dtype=np.float32), hop, np.ascontiguousarray(frames, dtype=np.int64),
+                   window, buf)
+    return scipy.fft.rfft(buf, axis=1, workers=1, overwrite_x=True)
+
+
+def band_features(spec, sample_rate, nuclei_band_hz=(300.0, 3400.0), alpha_bands_hz=(300.0, 1000.0, 3400.0),
+                  hammarberg_bands_hz=(300.0, 2000.0, 3400.0)):
+    """Band power, alpha ratio (dB) and Hammarberg index (dB) of rows of complex spectra.
+
+    Parameters
+    ----------
+    spec : ndarray, shape (n_rows, nfft // 2 + 1), complex
+        From :func:`frame_spectra`.
+    sample_rate : float
+        Hz.
+    nuclei_band_hz, alpha_bands_hz, hammarberg_bands_hz
+        As in :func:`spectral_features`.
+
+    Returns
+    -------
+    band_power, alpha_db, hammarberg_db : ndarray, shape (n_rows,), float32
+    """
+    nfft = 2 * (spec.shape[1] - 1)
     b_lo, b_hi = band_bins(nuclei_band_hz, sample_rate, nfft)
     a_lo, a_split = band_bins(alpha_bands_hz[:2], sample_rate, nfft)
     a_hi = band_bins(alpha_bands_hz[1:], sample_rate, nfft)[1]
     h_lo, h_split = band_bins(hammarberg_bands_hz[:2], sample_rate, nfft)
     h_hi = band_bins(hammarberg_bands_hz[1:], sample_rate, nfft)[1]
-    bp = np.empty(frames.size, dtype=np.float32)
-    al = np.empty(frames.size, dtype=np.float32)
-    hm = np.empty(frames.size, dtype=np.float32)
+    bp = np.empty(spec.shape[0], dtype=np.float32)
+    al = np.empty(spec.shape[0], dtype=np.float32)
+    hm = np.empty(spec.shape[0], dtype=np.float32)
     _band_features(spec, b_lo, b_hi, a_lo, a_split, a_hi, h_lo, h_split, h_hi, bp, al, hm)
-    band_power[frames] = bp
-    alpha[frames] = al
-    hamm[frames] = hm
-    return band_power, alpha, hamm
+    return bp, al, hm

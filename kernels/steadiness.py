@@ -40,6 +40,8 @@ import scipy.fft
 
 from kernels._jit import kernel
 from kernels.framing import n_frames as count_frames
+from kernels.spectral import frame_spectra as spectra_of_frames
+from kernels.spectral import hann
 
 
 @kernel
@@ -183,20 +185,6 @@ def frame_spectra(x, hop, win, lo_bin, hi_bin, first=0, last=None):
 
 
 @kernel
-def _windowed_frames(x, starts, window, out):
-    """``out[r] = x[starts[r] : starts[r] + win] * window``, zeros outside the signal."""
-    n = x.shape[0]
-    win = window.shape[0]
-    zero = np.float32(0.0)
-    for r in range(starts.shape[0]):
-        s = starts[r]
-        for t in range(win):
-            i = s + t
-            v = x[i] if 0 <= i < n else zero
-            out[r, t] = v * window[t]
-
-
-@kernel
 def _stability_at(spec, row, targets, lag, n, out):
     """Stability of frames ``targets`` from the spectra of the frames that were computed.
 
@@ -275,20 +263,55 @@ def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096, frames=None)
     return stab, pure
 
 
+def steadiness_need(want, lag):
+    """Frames whose spectra the stability of the ``want`` frames reads: them and their
+    neighbours ``lag`` frames away, shape (n_frames,), bool."""
+    n = want.shape[0]
+    need = want.copy()
+    if lag < n:
+        need[lag:] |= want[:-lag]
+        need[:-lag] |= want[lag:]
+    return need
+
+
+def steadiness_of_spectra(spec, row, targets, lag, width):
+    """Stability and purity of the ``targets`` frames from spectra already computed.
+
+    Parameters
+    ----------
+    spec : ndarray, shape (n_rows, n_bins), float32
+        Magnitude spectra over the kept bins, one row per computed frame.
+    row : ndarray of int64, shape (n_frames,)
+        Row of each frame in ``spec``, -1 when not computed; every target's lag
+        neighbours inside ``0 .. n_frames - 1`` are computed (:func:`steadiness_need`).
+    targets : ndarray of int64
+        Frames wanted.
+    lag, width : int
+        As in :func:`steadiness`.
+
+    Returns
+    -------
+    stability, purity : ndarray, shape (len(targets),), float64
+    """
+    s = np.empty(targets.size)
+    _stability_at(spec, row, targets, int(lag), row.shape[0], s)
+    p = np.empty(targets.size)
+    _purity(np.ascontiguousarray(spec[row[targets]]), int(width), p)
+    return s, p
+
+
 def _steadiness_of(x, n, hop, win, lag, lo_bin, hi_bin, width, block, frames):
     """``steadiness`` of the ``frames`` wanted only (see there)."""
     want = np.zeros(n, dtype=np.bool_)
     k = min(n, len(frames))
     want[:k] = np.asarray(frames, dtype=np.bool_)[:k]
-    need = want.copy()
-    need[lag:] |= want[:-lag] if lag < n else False
-    need[:-lag] |= want[lag:] if lag < n else False
+    need = steadiness_need(want, lag)
     stab = np.zeros(n, dtype=np.float32)
     pure = np.zeros(n, dtype=np.float32)
     targets_all = np.flatnonzero(want)
     if not targets_all.size:
         return stab, pure
-    window = np.hanning(win).astype(np.float32)
+    window = hann(win)
     row = np.full(n, -1, dtype=np.int64)
     for a in range(0, n, block):
         b = min(n, a + block)
@@ -297,16 +320,9 @@ def _steadiness_of(x, n, hop, win, lag, lo_bin, hi_bin, width, block, frames):
             continue
         lo, hi = max(0, a - lag), min(n, b + lag)
         idx = lo + np.flatnonzero(need[lo:hi])
-        seg = np.empty((idx.size, win), dtype=np.float32)
-        _windowed_frames(x, idx * hop + (hop // 2 - win // 2), window, seg)
-        spec = np.abs(scipy.fft.rfft(seg, axis=1, workers=1, overwrite_x=True)[:, lo_bin:hi_bin])
+        spec = np.abs(spectra_of_frames(x, hop, idx, window, win)[:, lo_bin:hi_bin])
         row[idx] = np.arange(idx.size)
-        s = np.empty(targets.size)
-        _stability_at(spec, row, targets, int(lag), n, s)
-        stab[targets] = s
-        p = np.empty(targets.size)
-        _purity(np.ascontiguousarray(spec[row[targets]]), int(width), p)
-        pure[targets] = p
+        stab[targets], pure[targets] = steadiness_of_spectra(spec, row, targets, lag, width)
         row[idx] = -1
     return stab, pure
 
