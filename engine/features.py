@@ -11,7 +11,7 @@ import numpy as np
 
 from kernels import framing
 from kernels.activity import speech_activity
-from kernels.energy import frame_energy_db
+from kernels.energy import frame_energy_db, frame_levels, level_unit
 from engine.audio import Audio
 from engine.leak import leak_activity
 from engine.stream import BLOCK_FRAMES, MemorySource
@@ -118,12 +118,16 @@ def level_pass(source, hop, win, tracker, zero_min, context):
     peak = [0.0] * nch
     stats = {"nonzero": [False] * nch, "live_sum": [0.0] * nch, "live_count": [0] * nch, "peak": 0.0, "max_diff": 0.0}
     scan = not source.settled
+    unit = level_unit(hop, win)
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
         for ch in range(nch):
             xc = x[ch]
-            energy[ch, f0:f1] = frame_energy_db(xc, hop, win)[f0 - b0 : f1 - b0]
-            half[ch, 2 * f0 : 2 * f1] = half_hop_levels(xc, hop, f1 - b0)[2 * (f0 - b0) :]
+            if unit:
+                energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(xc, hop, win, f0 - b0, f1 - b0)
+            else:
+                energy[ch, f0:f1] = frame_energy_db(xc, hop, win)[f0 - b0 : f1 - b0]
+                half[ch, 2 * f0 : 2 * f1] = half_hop_levels(xc, hop, f1 - b0)[2 * (f0 - b0) :]
             pitch_level[ch, f0:f1] = tracker.levels(xc)[f0 - b0 : f1 - b0]
             mine = xc[own]
             zeros[ch].add(mine)

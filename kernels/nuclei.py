@@ -130,8 +130,12 @@ def _candidates(c, speech, thr, out):
 def _merge_shallow(c, speech, cand, min_dip):
     """Drop candidates until consecutive peaks of a speech run are ``min_dip`` apart (step 5)."""
     n = c.shape[0]
-    pos = np.empty(n, dtype=np.int64)
-    dip = np.empty(n)
+    total = 0
+    for k in range(n):
+        if cand[k]:
+            total += 1
+    pos = np.empty(max(total, 1), dtype=np.int64)  # peaks of a run, at most all of them
+    dip = np.empty(max(total, 1))
     i = 0
     while i < n:
         if not speech[i]:
@@ -222,13 +226,18 @@ def intensity_contour(band_power, speech, smooth):
     ndarray, shape (n_frames,), float64
         dB; ``-inf`` outside speech.
     """
-    p = np.ascontiguousarray(band_power, dtype=np.float64)
+    p = _floats(band_power)
     speech = np.ascontiguousarray(speech, dtype=np.bool_)
-    s = np.empty_like(p)
-    _gauss_smooth(p, float(smooth), s)
-    c = np.empty_like(p)
-    _to_db(s, speech, c)
+    c = np.empty(p.shape[0])
+    _gauss_smooth(p, float(smooth), c)
+    _to_db(c, speech, c)  # in place: a long call's contour is held once
     return c
+
+
+def _floats(x):
+    """``x`` as a contiguous float32 or float64 array, without a copy where it already is one."""
+    x = np.asarray(x)
+    return np.ascontiguousarray(x, dtype=x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
 
 
 def syllable_nuclei(band_power, speech, voiced, *, smooth, silence_db, min_dip_db, reach, alpha_db=None,
@@ -278,7 +287,7 @@ def syllable_nuclei(band_power, speech, voiced, *, smooth, silence_db, min_dip_d
     voiced = np.ascontiguousarray(voiced, dtype=np.bool_)
     bp = np.asarray(band_power)
     n = speech.shape[0]
-    alpha = None if alpha_db is None else np.ascontiguousarray(alpha_db, dtype=np.float64)
+    alpha = None if alpha_db is None else _floats(alpha_db)
     if speech.ndim != 1 or bp.shape != (n,) or voiced.shape != (n,) or (alpha is not None and alpha.shape != (n,)):
         raise ValueError(
             f"band_power, speech, voiced and alpha_db must be 1-D and of one length; got shapes "
@@ -289,7 +298,7 @@ def syllable_nuclei(band_power, speech, voiced, *, smooth, silence_db, min_dip_d
     live = c[speech & np.isfinite(c)]
     if live.size == 0:
         return nuclei, c, float("nan")
-    thr = float(np.percentile(live, 99.0)) - float(silence_db)
+    thr = float(np.percentile(live, 99.0, overwrite_input=True)) - float(silence_db)
     cand = np.empty(n, dtype=np.bool_)
     _candidates(c, speech, thr, cand)
     if alpha_db is not None:

@@ -90,7 +90,7 @@ def sample_stats(x):
             peak = a
         if v != 0.0:
             count += 1
-            total += v
+            total += np.float64(v)
     return peak, count, total
 
 

@@ -139,9 +139,9 @@ def dips(level_db, half, depth_db):
 @kernel
 def _windowed_share(flag, active, half, out):
     n = flag.shape[0]
-    cum = np.zeros(n + 1)
+    cum = np.zeros(n + 1, dtype=np.int32)  # exact counts, 4 bytes a frame
     for i in range(n):
-        cum[i + 1] = cum[i] + (1.0 if flag[i] and active[i] else 0.0)
+        cum[i + 1] = cum[i] + (1 if flag[i] and active[i] else 0)
     i = 0
     while i < n:
         if not active[i]:

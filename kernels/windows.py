@@ -67,7 +67,14 @@ def _window_percentiles(values, valid, starts, ends, qs, out):
     only searches between the fixed positions around its own. Windows holding a NaN or an
     infinity, and percentiles outside [0, 100], are left to ``numpy.percentile`` itself.
     """
-    buf = np.empty(values.shape[0], dtype=np.float64)
+    most = 0  # the most valid values in one window: the buffer holds no more
+    for w in range(starts.shape[0]):
+        m = 0
+        for i in range(starts[w], ends[w]):
+            if valid[i]:
+                m += 1
+        most = max(most, m)
+    buf = np.empty(max(most, 1), dtype=np.float64)
     nq = qs.shape[0]
     fixed = np.empty(nq, dtype=np.int64)  # positions already in their sorted place
     plain = True
@@ -136,7 +143,7 @@ def window_percentiles(values, valid, starts, ends, qs):
 
     Parameters
     ----------
-    values : ndarray, shape (n,), float
+    values : ndarray, shape (n,), float (float32 is read as float64, without a copy)
     valid : ndarray, shape (n,), bool
         Values that take part (must be finite where set).
     starts, ends : array_like of int, shape (n_windows,)
@@ -148,7 +155,9 @@ def window_percentiles(values, valid, starts, ends, qs):
     -------
     ndarray, shape (n_windows, len(qs)), float64
     """
-    values = np.ascontiguousarray(values, dtype=np.float64)
+    values = np.asarray(values)
+    # float32 tracks are read as they are (each value widens exactly), without a copy
+    values = np.ascontiguousarray(values, dtype=values.dtype if values.dtype == np.float32 else np.float64)
     valid = np.ascontiguousarray(valid, dtype=np.bool_)
     if values.ndim != 1 or valid.shape != values.shape:
         raise ValueError(f"values and valid must be 1-D and of one shape; got {values.shape}, {valid.shape}")

@@ -10,7 +10,8 @@ from tests.conftest import ROOT
 def test_kernel_tests_pass_without_jit():
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_kernels.py", "tests/test_dynamics_kernels.py", "tests/test_pitch.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_kernels.py", "tests/test_dynamics_kernels.py", "tests/test_pitch.py",
+         "tests/test_blocks.py", "-k", "not frames and not path and not run_without and not dc_offset and not sources"],
         cwd=ROOT,
         env=env,
         capture_output=True,

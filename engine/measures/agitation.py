@@ -88,6 +88,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels.windows import window_percentiles
+from engine.measures.rate import frame_counts
 
 _REF_HZ = 100.0
 
@@ -148,18 +149,15 @@ def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     v = track.voiced & sp & np.isfinite(f0) & (f0 > 0)
     f0_q = window_percentiles(_semitones(f0, v), v, starts, ends, (10.0, 50.0, 90.0))
 
-    def median(x, mask):  # one float64 copy of a whole-call track at a time
-        return window_percentiles(x.astype(np.float64), mask & np.isfinite(x), starts, ends, (50.0,))[:, 0]
+    def median(x, mask):
+        return window_percentiles(x, mask & np.isfinite(x), starts, ends, (50.0,))[:, 0]
 
     alpha_q = median(track.alpha_db, v)
     hamm_q = median(track.hammarberg_db, v)
     level_q = median(track.level_db, sp)
-    def cum(m):  # frame counts up to each frame (int32: a call has far fewer than 2**31 frames)
-        out = np.zeros(m.shape[0] + 1, dtype=np.int32)
-        np.cumsum(m, dtype=np.int32, out=out[1:])
-        return out
-
-    voiced_n, nuclei_n, phon_n = cum(v), cum(track.nuclei & sp), cum(track.phonation)
+    voiced_n, phon_n = frame_counts(v), frame_counts(track.phonation)
+    nuclei_at = np.flatnonzero(track.nuclei & sp)  # few: counted by position
+    nuclei_n = {int(k): int(np.searchsorted(nuclei_at, k)) for k in np.concatenate((starts, ends))}
     out = []
     for k, (a, b) in enumerate(zip(starts, ends)):
         if (voiced_n[b] - voiced_n[a]) * hop_s < min_voiced_s - 1e-9:

@@ -122,6 +122,14 @@ def null_rates(parties):
     return out
 
 
+def frame_counts(mask):
+    """``out[i]``: frames of ``mask`` before frame ``i``, shape (n + 1,), int32 (a call has
+    far fewer than 2**31 frames; a long call's counts stay small in memory)."""
+    out = np.zeros(mask.shape[0] + 1, dtype=np.int32)
+    np.cumsum(mask, dtype=np.int32, out=out[1:])
+    return out
+
+
 def add_turn_rates(events, parties, nuclei, speech, hop_s, min_turn_talk_s):
     """Set ``rate_sps`` on every ``turn`` event, in place.
 
@@ -141,15 +149,17 @@ def add_turn_rates(events, parties, nuclei, speech, hop_s, min_turn_talk_s):
     cum = {}
     for p, k in index.items():
         sp = speech[k]
-        cum[p] = (np.concatenate([[0], np.cumsum(nuclei[k] & sp)]), np.concatenate([[0], np.cumsum(sp)]))
+        # nuclei by position (few), speech frames by running count
+        cum[p] = (np.flatnonzero(nuclei[k] & sp), frame_counts(sp))
     for ev in events:
         if ev.get("kind") != "turn":
             continue
         if ev.get("party") not in cum:
             ev["rate_sps"] = None
             continue
-        nk, sp = cum[ev["party"]]
-        n = nk.shape[0] - 1
+        at, sp = cum[ev["party"]]
+        n = sp.shape[0] - 1
         a = min(n, max(0, int(round(ev["start_s"] / hop_s))))
         b = min(n, max(a, int(round(ev["end_s"] / hop_s))))
-        ev["rate_sps"] = _rate(int(nk[b] - nk[a]), int(sp[b] - sp[a]), hop_s, min_turn_talk_s)
+        count = int(np.searchsorted(at, b) - np.searchsorted(at, a))  # nuclei in [a, b)
+        ev["rate_sps"] = _rate(count, int(sp[b] - sp[a]), hop_s, min_turn_talk_s)
