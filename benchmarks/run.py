@@ -1,6 +1,6 @@
 """Throughput suite: every stage and the whole pipeline against the anchors.
 
-    python -m benchmarks.run [--minutes 1 10 60] [--out benchmarks/results]
+    python -m benchmarks.run [--minutes 1 10 60] [--long-minutes 240] [--out benchmarks/results]
 
 On the real 8 kHz stereo call of the shared corpus (SpokenWOZ MUL1011, tiled to
 each length) and on the same audio at 16 kHz, after a warm-up so JIT compile
@@ -12,7 +12,10 @@ time is never timed:
   "other"), timed inside the real ``analyze_call`` by wrapping the functions it
   calls;
 * the whole pipeline: CPU seconds and x-real-time per core (call seconds per CPU
-  second, single-threaded), and peak memory (max RSS of a fresh process);
+  second, single-threaded), and peak memory (max RSS of a fresh process), also on a
+  4-hour tile (``--long-minutes``, timed once, no anchors);
+* start-up: wall time of ``callscan analyze`` on the 3-minute call in fresh processes,
+  cold (empty Numba cache) and warm;
 * the anchors in the same run on the same audio: call-ai-metrics (energy-only
   call metrics; timed from the WAV file like callscan, and on the samples in
   memory), Praat pitch (parselmouth ``to_pitch_ac``), librosa.yin,
@@ -178,7 +181,26 @@ def anchors(path, x, sr, with_pyin):
     return out
 
 
-def bench(path, seconds, sr, with_pyin, with_anchors):
+def startup(path, runs=5):
+    """Wall seconds of ``callscan analyze PATH`` in fresh processes: the first on an empty
+    Numba cache (cold: every kernel compiles), then ``runs`` on the cache it filled (warm)."""
+    exe = pathlib.Path(sys.executable).with_name("callscan")
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "engine.cli"]), "analyze", str(path)]
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+
+        def wall():
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
+            return time.perf_counter() - t
+
+        cold = wall()
+        warm = sorted(wall() for _ in range(runs))
+    return {"call": str(path), "cold_s": round(cold, 3), "warm_median_s": round(warm[len(warm) // 2], 3),
+            "warm_min_s": round(warm[0], 3), "warm_max_s": round(warm[-1], 3)}
+
+
+def bench(path, seconds, sr, with_pyin, with_anchors, repeat=2):
     from engine.analyze import analyze_call
 
     analyze_call(path)  # warm: JIT and file cache
@@ -188,7 +210,7 @@ def bench(path, seconds, sr, with_pyin, with_anchors):
     # call_measures contains voice_measures: report the rest as "measures".
     stages["measures"] = round(stages.get("measures", 0.0) - stages.get("rate+agitation", 0.0), 4)
     stages["other"] = round(max(timed_total - sum(spent.values()) + spent.get("rate+agitation", 0.0), 0.0), 4)
-    total = best_cpu(lambda: analyze_call(path), 2)
+    total = best_cpu(lambda: analyze_call(path), repeat)
     row = {
         "audio": f"{seconds / 60:g} min, {sr // 1000} kHz stereo",
         "seconds": seconds,
@@ -206,7 +228,7 @@ def bench(path, seconds, sr, with_pyin, with_anchors):
     return row
 
 
-def markdown(rows, machine):
+def markdown(rows, machine, start=None):
     lines = [f"Machine: {machine}", ""]
     lines.append("| audio | pipeline CPU s | x real time per core | CPU s per call-hour | peak RSS MB | slowest stages (CPU s) |")
     lines.append("|---|---|---|---|---|---|")
@@ -220,17 +242,49 @@ def markdown(rows, machine):
     for r in rows:
         for name, cpu in r.get("anchors_cpu_s", {}).items():
             lines.append(f"| {r['audio']} | {name} | {cpu:.3f} | {cpu / r['pipeline_cpu_s']:.2f}× |")
-    first, last = rows[0], [r for r in rows if r["sample_rate"] == 8000][-1]
-    per_s = [r["pipeline_cpu_s"] / r["seconds"] for r in (first, last)]
-    lines += ["", f"Cost per second, {last['audio']} vs {first['audio']}: {per_s[1] / per_s[0]:.2f}×"]
+    lines += ["", "Targets:", ""] + [f"- {t}" for t in targets(rows, start)]
+    if start:
+        lines += ["", f"Start-up, `callscan analyze` on {pathlib.Path(start['call']).name} (wall s): cold "
+                  f"{start['cold_s']:.2f}, warm median {start['warm_median_s']:.2f} "
+                  f"(range {start['warm_min_s']:.2f}-{start['warm_max_s']:.2f})"]
     return "\n".join(lines)
+
+
+def targets(rows, start):
+    """The throughput targets with what this run measured, met or not."""
+    eight = [r for r in rows if r["sample_rate"] == 8000]
+    hour = max(eight, key=lambda r: r["seconds"] if r["seconds"] <= 3600 else 0)
+    first = min(eight, key=lambda r: r["seconds"])
+    out = []
+
+    def line(ok, text):
+        out.append(f"{'met' if ok else 'NOT met'}: {text}")
+
+    line(hour["cpu_s_per_call_hour"] <= 1.2,
+         f"≥ 3000× real time per core (≤ 1.2 CPU s per call-hour): {hour['audio']} {hour['x_realtime_per_core']:.0f}× "
+         f"({hour['cpu_s_per_call_hour']:.2f} s per call-hour)")
+    cam = hour.get("anchors_cpu_s", {}).get("call-ai-metrics")
+    if cam:
+        ratio = cam / hour["pipeline_cpu_s"]
+        line(ratio >= 2.0, f"≥ 2× call-ai-metrics' throughput on {hour['audio']} (both from the file): {ratio:.2f}×")
+    per_s = hour["pipeline_cpu_s"] / hour["seconds"] / (first["pipeline_cpu_s"] / first["seconds"])
+    line(abs(per_s - 1.0) <= 0.10, f"linear cost: per-second cost of {hour['audio']} is {per_s:.2f}× that of {first['audio']}")
+    longest = max(eight, key=lambda r: r["seconds"])
+    if longest["seconds"] >= 4 * 3600:
+        line(longest["peak_rss_mb"] <= 300, f"{longest['audio']} within 300 MB peak RSS: {longest['peak_rss_mb']:.0f} MB")
+    if start:
+        line(start["warm_median_s"] <= 1.5, f"start-up ≤ 1.5 s wall on a warm Numba cache: median {start['warm_median_s']:.2f} s")
+    return out
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, nargs="+", default=[1, 10, 60])
     ap.add_argument("--out", type=pathlib.Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--long-minutes", type=float, nargs="*", default=[240],
+                    help="longer calls timed once, for memory and linearity, without anchors")
     ap.add_argument("--no-anchors", action="store_true")
+    ap.add_argument("--no-startup", action="store_true")
     args = ap.parse_args(argv)
     if not CALL.exists():
         sys.exit(f"the real call is missing: {CALL}")
@@ -238,7 +292,8 @@ def main(argv=None):
     x = np.ascontiguousarray(x.T)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        cases = [(m, 8000) for m in args.minutes] + [(min(args.minutes), 16000)]
+        cases = [(m, 8000) for m in args.minutes] + [(m, 8000) for m in args.long_minutes]
+        cases += [(min(args.minutes), 16000)]
         for minutes, rate in cases:
             seconds = minutes * 60
             y = tiled(x, sr, seconds)
@@ -248,14 +303,18 @@ def main(argv=None):
                 y = np.ascontiguousarray(soxr.resample(y.T, sr, rate).T)
             path = pathlib.Path(tmp) / f"call_{minutes:g}min_{rate}.wav"
             sf.write(path, y.T, rate, subtype="PCM_16")
-            row = bench(path, seconds, rate, with_pyin=minutes == min(args.minutes), with_anchors=not args.no_anchors)
+            long = minutes in args.long_minutes and minutes not in args.minutes
+            row = bench(path, seconds, rate, with_pyin=minutes == min(args.minutes),
+                        with_anchors=not (args.no_anchors or long), repeat=1 if long else 2)
+            path.unlink()
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
+    start = None if args.no_startup else startup(CALL)
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    text = markdown(rows, machine)
+    text = markdown(rows, machine, start)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    (args.out / f"run-{stamp}.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1))
+    (args.out / f"run-{stamp}.json").write_text(json.dumps({"machine": machine, "rows": rows, "startup": start}, indent=1))
     (args.out / f"run-{stamp}.md").write_text(text + "\n")
     print(text)
 

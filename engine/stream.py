@@ -113,10 +113,12 @@ class FileSource:
         """Length, s."""
         return self.n_samples / self.sample_rate
 
-    def _read(self, f, count):
-        """The next ``count`` samples as float32 (channels, count), checked and corrected."""
+    def _read(self, f, out, raw):
+        """Read the next ``out.shape[1]`` samples into ``out`` (channels, m), float32, checked
+        and corrected; ``raw`` is scratch of at least m frames (file layout, file dtype)."""
+        count = out.shape[1]
         try:
-            data = f.read(count, dtype=self._dtype, always_2d=True)
+            data = f.read(count, out=raw[:count])
         except (sf.LibsndfileError, RuntimeError) as exc:
             reason = getattr(exc, "error_string", None) or str(exc)
             raise DecodeError(f"decoding failed: {reason}", self.path, "unreadable") from None
@@ -128,18 +130,16 @@ class FileSource:
             )
         data = data[:, self._keep] if len(self._keep) != data.shape[1] else data
         if self._dtype == "int16":
-            x = data.T.astype(np.float32)
-            x *= np.float32(1.0 / 32768.0)
+            np.multiply(data.T, np.float32(1.0 / 32768.0), out=out)
         else:
-            x = np.ascontiguousarray(data.T, dtype=np.float32)
+            out[...] = data.T
             if not self.settled:
-                self._check(x)
+                self._check(out)
         if self._offsets is not None:
             for ch, offset in enumerate(self._offsets):
                 if offset:
-                    live = x[ch] != 0
-                    x[ch][live] -= np.float32(offset)
-        return x
+                    live = out[ch] != 0
+                    out[ch][live] -= np.float32(offset)
 
     def _check(self, x):
         finite = np.isfinite(x)
@@ -160,16 +160,21 @@ class FileSource:
             reason = getattr(exc, "error_string", None) or str(exc)
             raise DecodeError(f"not a readable audio file: {reason}", self.path, "unreadable") from None
         with f:
-            buf = np.zeros((self.channels, 0), dtype=np.float32)
-            start = 0  # sample index of buf[:, 0]
+            # One buffer for every block: the context shared with the last block moves to its
+            # front, the new samples are read after it. The block yielded is a view of it,
+            # valid until the next one.
+            size = min(n, (block + 2 * context) * hop)
+            buf = np.empty((self.channels, size), dtype=np.float32)
+            raw = np.empty((size, f.channels), dtype=self._dtype)
+            start = length = 0  # buf[:, :length] holds samples start .. start + length - 1
             for f0, f1, b0, b1 in block_ranges(nf, block, context):
                 s0, s1 = b0 * hop, min(b1 * hop, n)
-                have = start + buf.shape[1]
-                new = self._read(f, s1 - have) if s1 > have else None
-                kept = buf[:, s0 - start :]
-                buf = kept if new is None else np.concatenate((kept, new), axis=1)
-                start = s0
-                yield f0, f1, b0, buf
+                kept = max(0, start + length - s0)
+                if kept and s0 > start:
+                    buf[:, :kept] = buf[:, s0 - start : length]
+                self._read(f, buf[:, kept : s1 - s0], raw)
+                start, length = s0, s1 - s0
+                yield f0, f1, b0, buf[:, :length]
 
     def settle(self, stats, identical_tol):
         """Apply the whole-call decisions of ``engine.audio`` after the first pass.

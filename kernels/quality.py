@@ -15,6 +15,27 @@ import numpy as np
 from kernels._jit import kernel
 
 
+_CHUNK = 64  # aligned stretches checked at once for a run start (most of a call has none)
+
+
+@kernel
+def _no_zero(x, i):
+    """No exact zero in ``x[i : i + _CHUNK]`` (a count, so the loop vectorises)."""
+    hits = 0
+    for t in range(i, i + _CHUNK):
+        hits += x[t] == 0.0
+    return hits == 0
+
+
+@kernel
+def _none_at(x, i, level):
+    """No ``|x| >= level`` in ``x[i : i + _CHUNK]``."""
+    hits = 0
+    for t in range(i, i + _CHUNK):
+        hits += abs(x[t]) >= level
+    return hits == 0
+
+
 @kernel
 def _zero_runs(x, min_len, starts, ends):
     n = x.shape[0]
@@ -22,7 +43,10 @@ def _zero_runs(x, min_len, starts, ends):
     i = 0
     while i < n:
         if x[i] != 0.0:
-            i += 1
+            if i % _CHUNK == 0 and i + _CHUNK <= n and _no_zero(x, i):
+                i += _CHUNK
+            else:
+                i += 1
             continue
         j = i
         while j < n and x[j] == 0.0:
@@ -43,7 +67,10 @@ def _clipped_count(x, level, min_run):
     i = 0
     while i < n:
         if abs(x[i]) < level:
-            i += 1
+            if i % _CHUNK == 0 and i + _CHUNK <= n and _none_at(x, i, level):
+                i += _CHUNK
+            else:
+                i += 1
             continue
         j = i
         while j < n and abs(x[j]) >= level:
@@ -83,14 +110,11 @@ def sample_stats(x):
     peak = np.float32(0.0)
     count = 0
     total = 0.0
-    for i in range(x.shape[0]):
+    for i in range(x.shape[0]):  # no branches: the loop vectorises (zeros add nothing to the sum)
         v = x[i]
-        a = abs(v)
-        if a > peak:
-            peak = a
-        if v != 0.0:
-            count += 1
-            total += np.float64(v)
+        peak = max(peak, abs(v))
+        count += v != 0.0
+        total += np.float64(v)
     return peak, count, total
 
 

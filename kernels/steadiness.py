@@ -77,29 +77,37 @@ def _stability(spec, lag, out):
 @kernel
 def _purity(spec, width, out):
     n, m = spec.shape
-    taken = np.zeros(m, dtype=np.bool_)
     for i in range(n):
         total = 0.0
         for k in range(m):
             v = np.float64(spec[i, k])
             total += v * v
-            taken[k] = False
         if total == 0.0:
             out[i] = 0.0
             continue
+        # the strongest bin and its neighbours within ``width`` bins ...
+        best, arg = -1.0, -1
+        for k in range(m):
+            if spec[i, k] > best:
+                best, arg = spec[i, k], k
+        lo, hi = max(0, arg - width), min(m, arg + width + 1)
         acc = 0.0
-        for _ in range(2):
-            best, arg = -1.0, -1
-            for k in range(m):
-                if not taken[k] and spec[i, k] > best:
-                    best, arg = spec[i, k], k
-            if arg < 0:
-                break
+        for k in range(lo, hi):
+            v = np.float64(spec[i, k])
+            acc += v * v
+        # ... and the strongest bin outside those, with its neighbours not yet counted
+        best, arg = -1.0, -1
+        for k in range(lo):
+            if spec[i, k] > best:
+                best, arg = spec[i, k], k
+        for k in range(hi, m):
+            if spec[i, k] > best:
+                best, arg = spec[i, k], k
+        if arg >= 0:
             for k in range(max(0, arg - width), min(m, arg + width + 1)):
-                if not taken[k]:
+                if k < lo or k >= hi:
                     v = np.float64(spec[i, k])
                     acc += v * v
-                    taken[k] = True
         out[i] = acc / total
 
 
