@@ -28,6 +28,7 @@ import soundfile as sf
 
 from engine import audio as audio_mod
 from engine.errors import DecodeError
+from kernels.energy import deinterleave_int16
 
 BLOCK_FRAMES = 2048
 """Frames per block (20 s at the 10 ms hop): the samples of a block stay in the CPU cache."""
@@ -109,6 +110,10 @@ class FileSource:
         return len(self._keep)
 
     @property
+    def _keep_index(self):
+        return np.asarray(self._keep, dtype=np.int64)
+
+    @property
     def duration_s(self):
         """Length, s."""
         return self.n_samples / self.sample_rate
@@ -128,10 +133,10 @@ class FileSource:
                 self.path,
                 "unreadable",
             )
-        data = data[:, self._keep] if len(self._keep) != data.shape[1] else data
         if self._dtype == "int16":
-            np.multiply(data.T, np.float32(1.0 / 32768.0), out=out)
+            deinterleave_int16(data, self._keep_index, out)
         else:
+            data = data[:, self._keep] if len(self._keep) != data.shape[1] else data
             out[...] = data.T
             if not self.settled:
                 self._check(out)

@@ -129,3 +129,27 @@ def frame_levels(x, hop, win, first, last):
     _frame_levels(np.ascontiguousarray(x, dtype=np.float32), int(hop), int(win), int(unit), int(first), int(last),
                   energy, half_db)
     return energy, half_db
+
+
+@kernel
+def _deinterleave_int16(data, keep, out):
+    scale = np.float32(1.0 / 32768.0)
+    for c in range(keep.shape[0]):
+        src = keep[c]
+        for i in range(out.shape[1]):
+            out[c, i] = np.float32(data[i, src]) * scale
+
+
+def deinterleave_int16(data, keep, out):
+    """``out[c, i] = data[i, keep[c]] / 32768`` in float32: interleaved 16-bit frames (as a
+    file stores them) to channels-first samples at full scale ±1.
+
+    Parameters
+    ----------
+    data : ndarray, shape (n, file_channels), int16
+    keep : ndarray of int64, shape (channels,)
+        File channels to take, in order.
+    out : ndarray, shape (channels, n), float32
+        Written in place.
+    """
+    _deinterleave_int16(data, keep, out)

@@ -15,40 +15,21 @@ import numpy as np
 from kernels._jit import kernel
 
 
-_CHUNK = 64  # aligned stretches checked at once for a run start (most of a call has none)
-
-
-@kernel
-def _no_zero(x, i):
-    """No exact zero in ``x[i : i + _CHUNK]`` (a count, so the loop vectorises)."""
-    hits = 0
-    for t in range(i, i + _CHUNK):
-        hits += x[t] == 0.0
-    return hits == 0
-
-
-@kernel
-def _none_at(x, i, level):
-    """No ``|x| >= level`` in ``x[i : i + _CHUNK]``."""
-    hits = 0
-    for t in range(i, i + _CHUNK):
-        hits += abs(x[t]) >= level
-    return hits == 0
-
-
 @kernel
 def _zero_runs(x, min_len, starts, ends):
+    # A run of at least min_len samples holds a multiple of min_len: only those samples are
+    # probed, and a run is followed out from the probe that lands in it.
     n = x.shape[0]
     k = 0
-    i = 0
-    while i < n:
-        if x[i] != 0.0:
-            if i % _CHUNK == 0 and i + _CHUNK <= n and _no_zero(x, i):
-                i += _CHUNK
-            else:
-                i += 1
+    p = 0
+    while p < n:
+        if x[p] != 0.0:
+            p += min_len
             continue
-        j = i
+        i = p
+        while i > 0 and x[i - 1] == 0.0:
+            i -= 1
+        j = p + 1
         while j < n and x[j] == 0.0:
             j += 1
         if j - i >= min_len:
@@ -56,28 +37,29 @@ def _zero_runs(x, min_len, starts, ends):
                 starts[k] = i
                 ends[k] = j
             k += 1
-        i = j
+        p = -(-j // min_len) * min_len
     return k
 
 
 @kernel
 def _clipped_count(x, level, min_run):
+    # As _zero_runs: probe every min_run-th sample, follow a run out from a probe in it.
     n = x.shape[0]
     count = 0
-    i = 0
-    while i < n:
-        if abs(x[i]) < level:
-            if i % _CHUNK == 0 and i + _CHUNK <= n and _none_at(x, i, level):
-                i += _CHUNK
-            else:
-                i += 1
+    p = 0
+    while p < n:
+        if abs(x[p]) < level:
+            p += min_run
             continue
-        j = i
+        i = p
+        while i > 0 and abs(x[i - 1]) >= level:
+            i -= 1
+        j = p + 1
         while j < n and abs(x[j]) >= level:
             j += 1
         if j - i >= min_run:
             count += j - i
-        i = j
+        p = -(-j // min_run) * min_run
     return count
 
 

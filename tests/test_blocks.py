@@ -148,3 +148,14 @@ def test_sample_stats_and_channel_difference():
     assert total == pytest.approx(float(np.sum(x[x != 0], dtype=np.float64)), abs=1e-9)
     assert max_abs_diff(x, y) == np.max(np.abs(x - y))
     assert sample_stats(x[:0]) == (0.0, 0, 0.0) and max_abs_diff(x[:0], y[:0]) == 0.0
+
+
+def test_deinterleave_int16():
+    from kernels.energy import deinterleave_int16
+
+    rng = np.random.default_rng(2)
+    data = rng.integers(-32768, 32768, (1001, 2)).astype(np.int16)
+    for keep in ([0, 1], [1], [0]):
+        out = np.empty((len(keep), data.shape[0]), dtype=np.float32)
+        deinterleave_int16(data, np.array(keep, dtype=np.int64), out)
+        assert np.array_equal(out, data[:, keep].T.astype(np.float32) * np.float32(1 / 32768))
