@@ -4,17 +4,17 @@ Everything a measure needs from the signal is computed here once, on the frame
 grid of ``kernels.framing`` (10 ms hop by default).
 """
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.audio import Audio
+from engine.leak import leak_activity
+from engine.params import as_kwargs
+from engine.stream import BLOCK_FRAMES, MemorySource
 from kernels import framing
 from kernels.activity import speech_activity
 from kernels.energy import frame_energy_db, frame_levels, level_unit
-from engine.audio import Audio
-from engine.leak import leak_activity
-from engine.stream import BLOCK_FRAMES, MemorySource
 from kernels.pitch import Candidates, F0Tracker, track_f0
 from kernels.quality import RunTracker, max_abs_diff, sample_stats
 from kernels.runs import drop_short, mask_to_runs
@@ -189,7 +189,7 @@ def frame_features(source, params):
             keep = source.channels
             lv = Levels(lv.energy[:keep], lv.half[:keep], lv.pitch_refs[:keep], lv.zeros[:keep], lv.peak[:keep], lv.stats)
     energy, half = lv.energy, list(lv.half)
-    act = dataclasses.asdict(params.activity)
+    act = as_kwargs(params.activity)
     first = [speech_activity(e, hop_s, half_db=h, **act) for e, h in zip(energy, half)]
     speech = np.stack([f[0] for f in first])
     floor = np.stack([f[1] for f in first])

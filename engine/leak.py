@@ -9,9 +9,10 @@ filtered source) when the filter takes out at least ``min_erle_db``. Speech acti
 leaking channel is then decided on those levels, with the frames the leak explains left out.
 """
 
-import dataclasses
 
 import numpy as np
+
+from engine.params import as_kwargs
 
 from kernels.activity import speech_activity
 from kernels.crosstalk import leak_coupling_db, leak_explained, leak_solve
@@ -143,7 +144,7 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
             energy[a], floor[a], energy[b], loud_b,
             min_rise_db=xp.min_rise_db, min_corr=xp.min_corr, min_frames=xp.min_frames,
         )
-    act = dataclasses.asdict(params.activity)
+    act = as_kwargs(params.activity)
     taps = max(2, int(round(xp.max_delay_s * source.sample_rate)))
     for a, b in ((0, 1), (1, 0)):
         if leak[a] is None:

@@ -6,6 +6,7 @@ and batch outputs.
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -443,9 +444,21 @@ class Params:
 
     def hash(self):
         """Short, stable hash of every parameter (16 hex digits)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return _params_hash(self)
 
     def replace(self, **changes):
         """A copy with top-level fields changed."""
         return dataclasses.replace(self, **changes)
+
+
+@functools.lru_cache(maxsize=64)
+def _params_hash(params):
+    # Params are frozen: equal parameter sets share one hash, computed once.
+    text = json.dumps(params.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def as_kwargs(group):
+    """A frozen parameter group as keyword arguments (computed once per group)."""
+    return dataclasses.asdict(group)
