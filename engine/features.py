@@ -16,7 +16,7 @@ from kernels import framing
 from kernels.activity import speech_activity
 from kernels.energy import frame_energy_db, frame_levels, level_unit
 from kernels.pitch import Candidates, F0Tracker, track_f0
-from kernels.quality import RunTracker, max_abs_diff, sample_stats
+from kernels.quality import RunTracker, block_stats
 from kernels.runs import drop_short, mask_to_runs
 from kernels.spectral import band_features, fft_size, frame_spectra, hann, spectral_features
 from kernels.steadiness import steadiness, steadiness_need, steadiness_of_spectra, steady_sound
@@ -115,9 +115,10 @@ def level_pass(source, hop, win, tracker, zero_min, context):
     half = np.empty((nch, 2 * nf), dtype=np.float32)
     pitch_level = np.empty((nch, nf))  # for the tracker's references only
     zeros = [RunTracker(zero_min) for _ in range(nch)]
-    peak = [0.0] * nch
-    stats = {"nonzero": [False] * nch, "live_sum": [0.0] * nch, "live_count": [0] * nch, "peak": 0.0, "max_diff": 0.0}
-    scan = not source.settled
+    peak = np.zeros(nch, dtype=np.float32)
+    live_count = np.zeros(nch, dtype=np.int64)
+    live_sum = np.zeros(nch)
+    max_diff = 0.0
     unit = level_unit(hop, win)
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
@@ -129,17 +130,12 @@ def level_pass(source, hop, win, tracker, zero_min, context):
                 energy[ch, f0:f1] = frame_energy_db(xc, hop, win)[f0 - b0 : f1 - b0]
                 half[ch, 2 * f0 : 2 * f1] = half_hop_levels(xc, hop, f1 - b0)[2 * (f0 - b0) :]
             pitch_level[ch, f0:f1] = tracker.levels(xc)[f0 - b0 : f1 - b0]
-            mine = xc[own]
-            zeros[ch].add(mine)
-            top, count, total = sample_stats(mine)
-            peak[ch] = max(peak[ch], float(top))
-            if count:
-                stats["nonzero"][ch] = True
-                stats["live_sum"][ch] += total
-                stats["live_count"][ch] += count
-        if scan and nch == 2 and not getattr(source, "bad", 0):
-            stats["max_diff"] = max(stats["max_diff"], float(max_abs_diff(x[0, own], x[1, own])))
-    stats["peak"] = max(peak)
+            zeros[ch].add(xc[own])
+        end = min(own.stop, x.shape[1])
+        max_diff = max(max_diff, float(block_stats(x, own.start, end, peak, live_count, live_sum)))
+    peak = [float(p) for p in peak]
+    stats = {"nonzero": [bool(k) for k in live_count], "live_sum": [float(v) for v in live_sum],
+             "live_count": [int(k) for k in live_count], "peak": max(peak), "max_diff": max_diff}
     runs = [z.finish() for z in zeros]
     zeros = [(np.array(r.starts, dtype=np.int64), np.array(r.ends, dtype=np.int64)) for r in runs]
     return Levels(energy, half, [tracker.references(level) for level in pitch_level], zeros, peak, stats)
@@ -390,8 +386,8 @@ def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel,
                         out["purity"][ch, b0 + targets] = pure.astype(np.float32) >= hp.pure_min
                     if g.any():
                         frames = np.flatnonzero(g)
-                        bp, al, hm = band_features(spec[row[frames]], sr, rp.band_hz, ap.alpha_bands_hz,
-                                                   ap.hammarberg_bands_hz)
+                        bp, al, hm = band_features(spec, sr, rp.band_hz, ap.alpha_bands_hz,
+                                                   ap.hammarberg_bands_hz, rows=row[frames])
                         out["band_power"][ch, b0 + frames] = bp
                         out["alpha_db"][ch, b0 + frames] = al
                         out["hammarberg_db"][ch, b0 + frames] = hm

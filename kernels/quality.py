@@ -87,28 +87,28 @@ def _outer_others(x, level):
 
 
 @kernel
-def sample_stats(x):
-    """Peak magnitude, number and float64 sum of the non-zero samples of ``x``."""
-    peak = np.float32(0.0)
-    count = 0
-    total = 0.0
-    for i in range(x.shape[0]):  # no branches: the loop vectorises (zeros add nothing to the sum)
-        v = x[i]
-        peak = max(peak, abs(v))
-        count += v != 0.0
-        total += np.float64(v)
-    return peak, count, total
-
-
-@kernel
-def max_abs_diff(a, b):
-    """Largest ``|a[i] - b[i]|`` (float32 arithmetic, as NumPy's), 0 for empty input."""
-    top = np.float32(0.0)
-    for i in range(a.shape[0]):
-        d = abs(a[i] - b[i])
-        if d > top:
-            top = d
-    return top
+def block_stats(x, lo, hi, peak, count, total):
+    """Peak magnitude, number and float64 sum of the non-zero samples ``lo .. hi - 1`` of each
+    channel of ``x`` (channels, n), added into ``peak``, ``count`` and ``total`` (one entry per
+    channel); returns the largest ``|x[0] - x[1]|`` there (0 for one channel). No branches in
+    the loops, so they vectorise (zeros add nothing to the sum)."""
+    for c in range(x.shape[0]):
+        top = np.float32(0.0)
+        k = 0
+        acc = 0.0
+        for i in range(lo, hi):
+            v = x[c, i]
+            top = max(top, abs(v))
+            k += v != 0.0
+            acc += np.float64(v)
+        peak[c] = max(peak[c], top)
+        count[c] += k
+        total[c] += acc
+    diff = np.float32(0.0)
+    if x.shape[0] == 2:
+        for i in range(lo, hi):
+            diff = max(diff, abs(x[0, i] - x[1, i]))
+    return diff
 
 
 def zero_runs(x, min_len):

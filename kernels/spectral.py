@@ -69,21 +69,23 @@ def _power(spec, out):
 
 
 @kernel
-def _band_features(spec, band_lo, band_hi, a_lo, a_split, a_hi, h_lo, h_split, h_hi,
+def _band_features(spec, rows, band_lo, band_hi, a_lo, a_split, a_hi, h_lo, h_split, h_hi,
                    band_out, alpha_out, hamm_out):
-    """Band power, alpha ratio (dB) and Hammarberg index (dB) of each row of complex spectra.
+    """Band power, alpha ratio (dB) and Hammarberg index (dB) of rows ``rows`` of complex
+    spectra; out entry ``t`` is row ``rows[t]``.
 
     Bin ranges are half-open ``[lo, hi)``.
     """
     n_bins = spec.shape[1]
     power = np.empty((1, n_bins), dtype=np.float32)
-    for r in range(spec.shape[0]):
+    for t in range(rows.shape[0]):
+        r = rows[t]
         _power(spec[r:r + 1], power)
         power_r = power[0]
         acc = 0.0
         for k in range(band_lo, band_hi):
             acc += power_r[k]
-        band_out[r] = acc
+        band_out[t] = acc
         low = 0.0
         for k in range(a_lo, a_split):
             low += power_r[k]
@@ -91,9 +93,9 @@ def _band_features(spec, band_lo, band_hi, a_lo, a_split, a_hi, h_lo, h_split, h
         for k in range(a_split, a_hi):
             high += power_r[k]
         if low > 0.0 and high > 0.0:
-            alpha_out[r] = 10.0 * np.log10(high / low)
+            alpha_out[t] = 10.0 * np.log10(high / low)
         else:
-            alpha_out[r] = np.nan
+            alpha_out[t] = np.nan
         peak_low = 0.0
         for k in range(h_lo, h_split):
             if power_r[k] > peak_low:
@@ -103,9 +105,9 @@ def _band_features(spec, band_lo, band_hi, a_lo, a_split, a_hi, h_lo, h_split, h
             if power_r[k] > peak_high:
                 peak_high = power_r[k]
         if peak_low > 0.0 and peak_high > 0.0:
-            hamm_out[r] = 10.0 * np.log10(peak_low / peak_high)
+            hamm_out[t] = 10.0 * np.log10(peak_low / peak_high)
         else:
-            hamm_out[r] = np.nan
+            hamm_out[t] = np.nan
 
 
 def fft_size(win):
@@ -220,7 +222,7 @@ def frame_spectra(x, hop, frames, window, nfft):
 
 
 def band_features(spec, sample_rate, nuclei_band_hz=(300.0, 3400.0), alpha_bands_hz=(300.0, 1000.0, 3400.0),
-                  hammarberg_bands_hz=(300.0, 2000.0, 3400.0)):
+                  hammarberg_bands_hz=(300.0, 2000.0, 3400.0), rows=None):
     """Band power, alpha ratio (dB) and Hammarberg index (dB) of rows of complex spectra.
 
     Parameters
@@ -231,19 +233,22 @@ def band_features(spec, sample_rate, nuclei_band_hz=(300.0, 3400.0), alpha_bands
         Hz.
     nuclei_band_hz, alpha_bands_hz, hammarberg_bands_hz
         As in :func:`spectral_features`.
+    rows : ndarray of int64, optional
+        The rows wanted, in this order (default: all).
 
     Returns
     -------
     band_power, alpha_db, hammarberg_db : ndarray, shape (n_rows,), float32
     """
+    rows = np.arange(spec.shape[0], dtype=np.int64) if rows is None else np.ascontiguousarray(rows, dtype=np.int64)
     nfft = 2 * (spec.shape[1] - 1)
     b_lo, b_hi = band_bins(nuclei_band_hz, sample_rate, nfft)
     a_lo, a_split = band_bins(alpha_bands_hz[:2], sample_rate, nfft)
     a_hi = band_bins(alpha_bands_hz[1:], sample_rate, nfft)[1]
     h_lo, h_split = band_bins(hammarberg_bands_hz[:2], sample_rate, nfft)
     h_hi = band_bins(hammarberg_bands_hz[1:], sample_rate, nfft)[1]
-    bp = np.empty(spec.shape[0], dtype=np.float32)
-    al = np.empty(spec.shape[0], dtype=np.float32)
-    hm = np.empty(spec.shape[0], dtype=np.float32)
-    _band_features(spec, b_lo, b_hi, a_lo, a_split, a_hi, h_lo, h_split, h_hi, bp, al, hm)
+    bp = np.empty(rows.shape[0], dtype=np.float32)
+    al = np.empty(rows.shape[0], dtype=np.float32)
+    hm = np.empty(rows.shape[0], dtype=np.float32)
+    _band_features(spec, rows, b_lo, b_hi, a_lo, a_split, a_hi, h_lo, h_split, h_hi, bp, al, hm)
     return bp, al, hm

@@ -137,17 +137,19 @@ def test_frame_levels_match_the_separate_kernels(hop, win):
         assert np.array_equal(np.isinf(e), np.isinf(energy[first:last]))
 
 
-def test_sample_stats_and_channel_difference():
-    from kernels.quality import max_abs_diff, sample_stats
+def test_block_stats():
+    from kernels.quality import block_stats
 
     rng = np.random.default_rng(5)
-    x = np.where(rng.random(1000) < 0.2, 0.0, rng.uniform(-1, 1, 1000)).astype(np.float32)
-    y = rng.uniform(-1, 1, 1000).astype(np.float32)
-    peak, count, total = sample_stats(x)
-    assert peak == np.max(np.abs(x)) and count == np.count_nonzero(x)
-    assert total == pytest.approx(float(np.sum(x[x != 0], dtype=np.float64)), abs=1e-9)
-    assert max_abs_diff(x, y) == np.max(np.abs(x - y))
-    assert sample_stats(x[:0]) == (0.0, 0, 0.0) and max_abs_diff(x[:0], y[:0]) == 0.0
+    x = np.where(rng.random((2, 1000)) < 0.2, 0.0, rng.uniform(-1, 1, (2, 1000))).astype(np.float32)
+    peak, count, total = np.zeros(2, np.float32), np.zeros(2, np.int64), np.zeros(2)
+    diff = block_stats(x, 100, 900, peak, count, total)
+    part = x[:, 100:900]
+    assert np.array_equal(peak, np.max(np.abs(part), axis=1)) and np.array_equal(count, np.count_nonzero(part, axis=1))
+    np.testing.assert_allclose(total, np.sum(part, axis=1, dtype=np.float64), rtol=0, atol=1e-9)
+    assert diff == np.max(np.abs(part[0] - part[1]))
+    assert block_stats(x[:1], 0, 1000, peak[:1], count[:1], total[:1]) == 0.0
+    assert block_stats(x, 5, 5, peak, count, total) == 0.0
 
 
 def test_deinterleave_int16():
