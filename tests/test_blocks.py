@@ -161,3 +161,17 @@ def test_deinterleave_int16():
         out = np.empty((len(keep), data.shape[0]), dtype=np.float32)
         deinterleave_int16(data, np.array(keep, dtype=np.int64), out)
         assert np.array_equal(out, data[:, keep].T.astype(np.float32) * np.float32(1 / 32768))
+
+
+def test_frame_counts_from_runs_match_a_running_sum():
+    from engine.measures.rate import FrameCounts
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(0, 200))
+        mask = rng.random(n) < rng.random()
+        counts, running = FrameCounts(mask), np.concatenate(([0], np.cumsum(mask)))
+        for _ in range(10):
+            a = int(rng.integers(0, n + 1))
+            b = int(rng.integers(a, n + 1))
+            assert counts.between(a, b) == running[b] - running[a]

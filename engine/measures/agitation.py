@@ -88,7 +88,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels.windows import window_percentiles
-from engine.measures.rate import frame_counts
+from engine.measures.rate import FrameCounts
 
 _REF_HZ = 100.0
 
@@ -155,15 +155,15 @@ def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     alpha_q = median(track.alpha_db, v)
     hamm_q = median(track.hammarberg_db, v)
     level_q = median(track.level_db, sp)
-    voiced_n, phon_n = frame_counts(v), frame_counts(track.phonation)
+    voiced, phonation = FrameCounts(v), FrameCounts(track.phonation)
     nuclei_at = np.flatnonzero(track.nuclei & sp)  # few: counted by position
     nuclei_n = {int(k): int(np.searchsorted(nuclei_at, k)) for k in np.concatenate((starts, ends))}
     out = []
     for k, (a, b) in enumerate(zip(starts, ends)):
-        if (voiced_n[b] - voiced_n[a]) * hop_s < min_voiced_s - 1e-9:
+        if voiced.between(a, b) * hop_s < min_voiced_s - 1e-9:
             out.append(None)
             continue
-        phon = (phon_n[b] - phon_n[a]) * hop_s
+        phon = phonation.between(a, b) * hop_s
         out.append({
             "f0_st": float(f0_q[k, 1]),
             "f0_range_st": float(f0_q[k, 2] - f0_q[k, 0]),

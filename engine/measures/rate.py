@@ -122,12 +122,25 @@ def null_rates(parties):
     return out
 
 
-def frame_counts(mask):
-    """``out[i]``: frames of ``mask`` before frame ``i``, shape (n + 1,), int32 (a call has
-    far fewer than 2**31 frames; a long call's counts stay small in memory)."""
-    out = np.zeros(mask.shape[0] + 1, dtype=np.int32)
-    np.cumsum(mask, dtype=np.int32, out=out[1:])
-    return out
+class FrameCounts:
+    """Frames of a mask inside any range ``[a, b)``, from the mask's runs (memory grows with
+    the runs, not with the frames of a long call)."""
+
+    def __init__(self, mask):
+        self.starts, self.ends = mask_to_runs(np.asarray(mask, dtype=np.bool_))
+        self.before = np.concatenate(([0], np.cumsum(self.ends - self.starts)))  # frames in runs 0..k-1
+
+    def upto(self, i):
+        """Frames of the mask before frame ``i``."""
+        k = int(np.searchsorted(self.ends, i, side="right"))  # runs that end by frame i
+        n = int(self.before[k])
+        if k < self.starts.shape[0] and self.starts[k] < i:
+            n += int(i - self.starts[k])
+        return n
+
+    def between(self, a, b):
+        """Frames of the mask in ``[a, b)``."""
+        return self.upto(b) - self.upto(a)
 
 
 def add_turn_rates(events, parties, nuclei, speech, hop_s, min_turn_talk_s):
@@ -149,17 +162,16 @@ def add_turn_rates(events, parties, nuclei, speech, hop_s, min_turn_talk_s):
     cum = {}
     for p, k in index.items():
         sp = speech[k]
-        # nuclei by position (few), speech frames by running count
-        cum[p] = (np.flatnonzero(nuclei[k] & sp), frame_counts(sp))
+        # nuclei by position, speech frames by runs: both few
+        cum[p] = (np.flatnonzero(nuclei[k] & sp), FrameCounts(sp), sp.shape[0])
     for ev in events:
         if ev.get("kind") != "turn":
             continue
         if ev.get("party") not in cum:
             ev["rate_sps"] = None
             continue
-        at, sp = cum[ev["party"]]
-        n = sp.shape[0] - 1
+        at, talk, n = cum[ev["party"]]
         a = min(n, max(0, int(round(ev["start_s"] / hop_s))))
         b = min(n, max(a, int(round(ev["end_s"] / hop_s))))
         count = int(np.searchsorted(at, b) - np.searchsorted(at, a))  # nuclei in [a, b)
-        ev["rate_sps"] = _rate(count, int(sp[b] - sp[a]), hop_s, min_turn_talk_s)
+        ev["rate_sps"] = _rate(count, talk.between(a, b), hop_s, min_turn_talk_s)
