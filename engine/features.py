@@ -199,6 +199,7 @@ def frame_features(source, params):
     wanted = hold_wanted(speech, energy, hop_s, hp)
     qlevel = [qp.clip_ratio * p if p > 0 and 20 * np.log10(p) >= qp.clip_min_dbfs else None for p in lv.peak]
     sp = sample_pass(source, hop, context, tracker, lv.pitch_refs, speech.copy(), wanted, qlevel, params)
+    del wanted
     hold = np.zeros_like(speech)
     min_speech = int(round(params.activity.min_speech_s / hop_s))
     f0_hz, voiced = sp["f0"], sp["voiced"]
@@ -216,6 +217,7 @@ def frame_features(source, params):
             speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
             if pp.gate:  # the tracker is gated by speech: track again without the hold frames
                 pitch_pass(source, hop, context, tracker, lv.pitch_refs[ch], speech, ch, f0_hz[ch], voiced[ch])
+    del sp["stability"], sp["purity"]
     hold = bridge_hold(hold, speech, int(round(hp.bridge_s / hop_s)))
     band_power, alpha_db, hammarberg_db = sp["band_power"], sp["alpha_db"], sp["hammarberg_db"]
     band_power[~speech] = 0.0
