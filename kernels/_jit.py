@@ -14,10 +14,15 @@ import numba
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
-def kernel(fn=None, *, parallel=False):
-    """Compile ``fn`` with the project's preset (usable bare or with arguments)."""
+def kernel(fn=None, *, parallel=False, inline=False):
+    """Compile ``fn`` with the project's preset (usable bare or with arguments).
+
+    ``inline=True`` inlines a small helper into the kernels that call it (at Numba's IR
+    level; LLVM does not inline calls between kernels by itself).
+    """
 
     def wrap(f):
-        return numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH), parallel=parallel)(f)
+        return numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH), parallel=parallel,
+                          inline="always" if inline else "never")(f)
 
     return wrap if fn is None else wrap(fn)

@@ -291,14 +291,11 @@ def _prefix_sq(x, start, length, out):
         out[k + 1] = acc
 
 
-@kernel
-def _nccf_prefix(x, p, base, tiny, centre, win, lag):
-    """Centred NCCF of ``x`` at integer ``lag``; segment energies from the prefix sums ``p``.
-
-    ``p[k]`` is the sum of squares of ``x[base : base + k]``. Segment energies at or below
-    ``tiny`` count as silence (NCCF 0). :func:`_candidates` computes the same, with the same
-    sums, at every coarse lag at once.
-    """
+@kernel(inline=True)
+def _segment_products(x, p, base, centre, win, lag):
+    """The sums of the centred NCCF of ``x`` at integer ``lag``: the cross-product of the two
+    segments and their energies, the energies from the prefix sums ``p`` (``p[k]`` is the sum of
+    squares of ``x[base : base + k]``)."""
     a = centre - (win + lag) // 2
     b = a + lag
     # slices indexed from range(): no negative-index wraparound, so the sum vectorises
@@ -307,11 +304,7 @@ def _nccf_prefix(x, p, base, tiny, centre, win, lag):
     s = np.float32(0.0)
     for j in range(win):
         s += xa[j] * xb[j]
-    e1 = p[a - base + win] - p[a - base]
-    e2 = p[b - base + win] - p[b - base]
-    if e1 <= tiny or e2 <= tiny:
-        return 0.0
-    return min(1.0, max(-1.0, s / math.sqrt(e1 * e2)))
+    return s, p[a - base + win] - p[a - base], p[b - base + win] - p[b - base]
 
 
 @kernel
@@ -440,21 +433,11 @@ def _candidates(xp, xc, xw, centres, gate, factor, win_f, win_c, lag_min, lag_ma
         # coarse NCCF over the whole lag range
         _prefix_sq(xc, cc - hc, 2 * hc, pc)
         tiny = 1e-9 * pc[2 * hc] + 1e-30
-        # _nccf_prefix at every lag, in two passes: the cross-products and segment
-        # energies first, then the normalisation (which then vectorises across lags)
-        base = cc - hc
+        # the NCCF at every lag in two passes: the cross-products and segment energies
+        # first, then the normalisation (which then vectorises across lags); segments whose
+        # energy is at or below ``tiny`` count as silence (NCCF 0)
         for k in range(nl):
-            lag = lag_lo_c + k
-            a = cc - (win_c + lag) // 2
-            b = a + lag
-            xa = xc[a:a + win_c]
-            xb = xc[b:b + win_c]
-            s = np.float32(0.0)
-            for j in range(win_c):
-                s += xa[j] * xb[j]
-            sab[k] = s
-            e1[k] = pc[a - base + win_c] - pc[a - base]
-            e2[k] = pc[b - base + win_c] - pc[b - base]
+            sab[k], e1[k], e2[k] = _segment_products(xc, pc, cc - hc, cc, win_c, lag_lo_c + k)
         vmax = 0.0
         for k in range(nl):
             v = 0.0
