@@ -51,8 +51,7 @@ CALL_S = 180  # the 3-minute tile is the 183 s call less its last 3 s: the conte
 STAGES = [
     ("engine.analyze", "open_call", "decode"),
     ("engine.stream:FileSource", "_read", "decode"),
-    ("engine.features", "frame_energy_db", "energy"),
-    ("engine.features", "half_hop_levels", "energy"),
+    ("engine.features", "frame_levels", "energy"),
     ("kernels.pitch:F0Tracker", "levels", "energy"),
     ("engine.features", "speech_activity", "activity"),
     ("engine.features", "leak_activity", "activity"),

@@ -11,10 +11,10 @@ import numpy as np
 from engine.audio import Audio
 from engine.leak import leak_activity
 from engine.params import as_kwargs
-from engine.stream import BLOCK_FRAMES, MemorySource
+from engine.stream import MemorySource, block_frames
 from kernels import framing
 from kernels.activity import speech_activity
-from kernels.energy import frame_energy_db, frame_levels, level_unit
+from kernels.energy import frame_levels
 from kernels.pitch import Candidates, F0Tracker, track_f0
 from kernels.quality import RunTracker, block_stats
 from kernels.runs import drop_short, mask_to_runs
@@ -82,16 +82,6 @@ class Frames:
         return framing.frame_centre_s(np.arange(self.n_frames), self.hop_s)
 
 
-def half_hop_levels(x, hop, n_frames):
-    """Levels over each half of every frame's hop, dBFS, shape (2 * n_frames,)."""
-    half = max(1, hop // 2)
-    levels = frame_energy_db(x, half, half)
-    out = np.full(2 * n_frames, -np.inf, dtype=np.float32)
-    m = min(out.size, levels.size)
-    out[:m] = levels[:m]
-    return out
-
-
 @dataclass
 class Levels:
     """What the first pass over a call gives (:func:`level_pass`); arrays (channels, ...)."""
@@ -119,16 +109,11 @@ def level_pass(source, hop, win, tracker, zero_min, context):
     live_count = np.zeros(nch, dtype=np.int64)
     live_sum = np.zeros(nch)
     max_diff = 0.0
-    unit = level_unit(hop, win)
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
         for ch in range(nch):
             xc = x[ch]
-            if unit:
-                energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(xc, hop, win, f0 - b0, f1 - b0)
-            else:
-                energy[ch, f0:f1] = frame_energy_db(xc, hop, win)[f0 - b0 : f1 - b0]
-                half[ch, 2 * f0 : 2 * f1] = half_hop_levels(xc, hop, f1 - b0)[2 * (f0 - b0) :]
+            energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(xc, hop, win, f0 - b0, f1 - b0)
             pitch_level[ch, f0:f1] = tracker.levels(xc)[f0 - b0 : f1 - b0]
             zeros[ch].add(xc[own])
         end = min(own.stop, x.shape[1])
@@ -139,12 +124,6 @@ def level_pass(source, hop, win, tracker, zero_min, context):
     runs = [z.finish() for z in zeros]
     zeros = [(np.array(r.starts, dtype=np.int64), np.array(r.ends, dtype=np.int64)) for r in runs]
     return Levels(energy, half, [tracker.references(level) for level in pitch_level], zeros, peak, stats)
-
-
-def block_frames(hop):
-    """Frames per block: ``engine.stream.BLOCK_FRAMES``, or all of them for an odd hop (whose
-    half-hop levels do not fall on the frame grid)."""
-    return BLOCK_FRAMES if hop % 2 == 0 else 1 << 62
 
 
 def frame_features(source, params):

@@ -16,7 +16,8 @@ from engine.params import as_kwargs
 
 from kernels.activity import speech_activity
 from kernels.crosstalk import leak_coupling_db, leak_explained, leak_solve
-from kernels.energy import frame_energy_db
+from engine.stream import block_frames
+from kernels.energy import frame_levels
 
 
 def _correlate(x, y_ext, taps):
@@ -52,8 +53,6 @@ def fit_pass(source, a, b, fit, hop, taps, context, ridge=1e-3):
     p_a : float
         Power of ``a`` on the fitting samples (summed).
     """
-    from engine.features import block_frames
-
     n = source.n_samples
     if np.count_nonzero(fit) * hop < 4 * taps:
         return None, 0.0
@@ -93,8 +92,6 @@ def residual_pass(source, a, b, h, fit, hop, win, context):
     half : ndarray, shape (2 * n_frames,), float32
     p_r : float
     """
-    from engine.features import block_frames, half_hop_levels
-
     n = source.n_samples
     nf = -(-n // hop)
     energy = np.empty(nf, dtype=np.float32)
@@ -104,8 +101,7 @@ def residual_pass(source, a, b, h, fit, hop, win, context):
         est = _filtered(x[b], h)
         resid = x[a].astype(np.float64) - est
         residual = resid.astype(np.float32)
-        energy[f0:f1] = frame_energy_db(residual, hop, win)[f0 - b0 : f1 - b0]
-        half[2 * f0 : 2 * f1] = half_hop_levels(residual, hop, f1 - b0)[2 * (f0 - b0) :]
+        energy[f0:f1], half[2 * f0 : 2 * f1] = frame_levels(residual, hop, win, f0 - b0, f1 - b0)
         s, e = (f0 - b0) * hop, min(f1 * hop, n) - b0 * hop
         rw = resid[s:e] * np.repeat(fit[f0:f1], hop)[: e - s]
         p_r += float(np.sum(rw * rw))

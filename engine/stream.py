@@ -34,6 +34,12 @@ BLOCK_FRAMES = 2048
 """Frames per block (20 s at the 10 ms hop): the samples of a block stay in the CPU cache."""
 
 
+def block_frames(hop):
+    """Frames per block: ``BLOCK_FRAMES``, or all of them for an odd hop (whose half-hop
+    levels do not fall on the frame grid)."""
+    return BLOCK_FRAMES if hop % 2 == 0 else 1 << 62
+
+
 def block_ranges(n_frames, block, context):
     """``(f0, f1, b0, b1)`` of each block: own frames ``[f0, f1)``, frames read ``[b0, b1)``."""
     for f0 in range(0, n_frames, block):

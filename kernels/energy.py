@@ -110,7 +110,8 @@ def frame_levels(x, hop, win, first, last):
         One channel (or a block of it: frame ``i`` is centred on sample
         ``i * hop + hop // 2`` of ``x``).
     hop, win : int
-        Hop and window, samples; ``level_unit(hop, win)`` must be positive.
+        Hop and window, samples. With an odd hop the levels are taken one by one, half hops
+        being ``hop // 2`` samples from the start of the signal.
     first, last : int
         Frames wanted.
 
@@ -119,15 +120,20 @@ def frame_levels(x, hop, win, first, last):
     energy : ndarray, shape (last - first,), float32
         As ``frame_energy_db(x, hop, win)[first:last]``.
     half_db : ndarray, shape (2 * (last - first),), float32
-        Levels of the two halves of each frame's hop interval, ``-inf`` where silent.
+        Levels of the two halves of each frame's hop interval, ``-inf`` where silent or
+        beyond the signal.
     """
+    x = np.ascontiguousarray(x, dtype=np.float32)
     unit = level_unit(hop, win)
-    if unit < 1:
-        raise ValueError("frame_levels needs an even hop")
+    if unit < 1:  # an odd hop: each level on its own (half hops of hop // 2 samples)
+        half = max(1, hop // 2)
+        levels = frame_energy_db(x, half, half)[2 * first : 2 * last]
+        half_db = np.full(2 * (last - first), -np.inf, dtype=np.float32)
+        half_db[: levels.shape[0]] = levels
+        return frame_energy_db(x, hop, win)[first:last], half_db
     energy = np.empty(last - first, dtype=np.float32)
     half_db = np.empty(2 * (last - first), dtype=np.float32)
-    _frame_levels(np.ascontiguousarray(x, dtype=np.float32), int(hop), int(win), int(unit), int(first), int(last),
-                  energy, half_db)
+    _frame_levels(x, int(hop), int(win), int(unit), int(first), int(last), energy, half_db)
     return energy, half_db
 
 
