@@ -175,7 +175,8 @@ def frame_features(source, params):
         leak = leak_activity(source, energy, half, loud, speech, floor, params, hop, win, context)
     del half, lv.half
     hp = params.hold
-    wanted = hold_wanted(speech, energy, hop_s, hp)
+    active = np.stack([hold_active(s, e, hp) for s, e in zip(speech, energy)])
+    wanted = hold_wanted(active, hop_s, hp)
     qlevel = [qp.clip_ratio * p if p > 0 and 20 * np.log10(p) >= qp.clip_min_dbfs else None for p in lv.peak]
     sp = sample_pass(source, hop, context, tracker, lv.pitch_refs, speech.copy(), wanted, qlevel, params)
     del wanted
@@ -183,10 +184,9 @@ def frame_features(source, params):
     min_speech = int(round(params.activity.min_speech_s / hop_s))
     f0_hz, voiced = sp["f0"], sp["voiced"]
     for ch in range(speech.shape[0]):
-        active = hold_active(speech[ch], energy[ch], hp)
-        if active.any():
+        if active[ch].any():
             hold[ch] = steady_sound(
-                sp["stability"][ch], sp["purity"][ch], energy[ch], active, hop_s,
+                sp["stability"][ch], sp["purity"][ch], energy[ch], active[ch], hop_s,
                 stable_min=hp.stable_min, pure_min=hp.pure_min, window_s=hp.window_s,
                 steady_share=hp.steady_share, tone_share=hp.tone_share, dip_window_s=hp.dip_window_s,
                 dip_db=hp.dip_db, max_dip_share=hp.max_dip_share, music_min_s=hp.music_min_s,
@@ -196,7 +196,7 @@ def frame_features(source, params):
             speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
             if pp.gate:  # the tracker is gated by speech: track again without the hold frames
                 pitch_pass(source, hop, context, tracker, lv.pitch_refs[ch], speech, ch, f0_hz[ch], voiced[ch])
-    del sp["stability"], sp["purity"]
+    del sp["stability"], sp["purity"], active
     hold = bridge_hold(hold, speech, int(round(hp.bridge_s / hop_s)))
     band_power, alpha_db, hammarberg_db = sp["band_power"], sp["alpha_db"], sp["hammarberg_db"]
     band_power[~speech] = 0.0
@@ -229,12 +229,13 @@ def hold_active(speech, energy, hp):
     active = speech.copy()
     valid = energy[np.isfinite(energy)]
     if valid.size:
-        active |= energy > np.percentile(valid, 5) + hp.sound_db
+        active |= energy > np.percentile(valid, 5, overwrite_input=True) + hp.sound_db
     return active
 
 
-def hold_wanted(speech, energy, hop_s, hp):
-    """Per channel, the frames whose steadiness can matter (``kernels.steadiness``).
+def hold_wanted(active, hop_s, hp):
+    """Per channel, the frames whose steadiness can matter (``kernels.steadiness``), from the
+    frames with sound (:func:`hold_active`).
 
     steady_sound reads stability and purity of active frames only, each share within its
     active run, and drops music and tone runs shorter than ``music_min_s`` and
@@ -242,7 +243,7 @@ def hold_wanted(speech, energy, hop_s, hp):
     spectra either.
     """
     shortest = min(int(round(hp.music_min_s / hop_s)), int(round(hp.tone_min_s / hop_s)))
-    return np.stack([drop_short(hold_active(s, e, hp), shortest) for s, e in zip(speech, energy)])
+    return np.stack([drop_short(a, shortest) for a in active])
 
 
 MAX_RUN_FRAMES = 1 << 16

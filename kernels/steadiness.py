@@ -26,13 +26,14 @@ dip ``d[i]``
     syllabic modulation), so a fifth or more of its frames are dips; a held
     tune has almost none.
 
-Stretches are then judged as a whole (``windowed_share``): within a run of
+Stretches are then judged as a whole (``share_reaches``): within a run of
 active frames, the share of frames that are steady (``s >= stable_min``), pure
 (``p >= pure_min``) or dips, over a window around each frame. Music is steady
 and has few dips; tones are pure (their on/off cadence may dip as it likes).
 
-Spectra are computed by ``frame_spectra`` (NumPy FFT, in blocks); the kernels
-here are plain loops over frames.
+Spectra are Hann-windowed real FFTs (``kernels.spectral.frame_spectra``, or ``frame_spectra``
+here for every frame of a signal), magnitudes over the band; the kernels here are plain loops
+over frames.
 """
 
 import numpy as np
@@ -145,7 +146,7 @@ def dips(level_db, half, depth_db):
 
 
 @kernel
-def _windowed_share(flag, active, half, out):
+def _share_reaches(flag, active, half, share, at_most, out):
     n = flag.shape[0]
     cum = np.zeros(n + 1, dtype=np.int32)  # exact counts, 4 bytes a frame
     for i in range(n):
@@ -153,7 +154,7 @@ def _windowed_share(flag, active, half, out):
     i = 0
     while i < n:
         if not active[i]:
-            out[i] = 0.0
+            out[i] = (0.0 <= share) if at_most else (0.0 >= share)
             i += 1
             continue
         j = i
@@ -162,7 +163,8 @@ def _windowed_share(flag, active, half, out):
         for k in range(i, j):
             lo = max(i, k - half)
             hi = min(j, k + half + 1)
-            out[k] = (cum[hi] - cum[lo]) / (hi - lo)
+            v = (cum[hi] - cum[lo]) / (hi - lo)
+            out[k] = (v <= share) if at_most else (v >= share)
         i = j
 
 
@@ -335,26 +337,33 @@ def _steadiness_of(x, n, hop, win, lag, lo_bin, hi_bin, width, block, frames):
     return stab, pure
 
 
-def windowed_share(flag, active, half):
-    """Share of flagged frames within ``half`` frames of each active frame, inside its active run.
+def share_reaches(flag, active, half, share, at_most=False):
+    """Whether the share of flagged frames within ``half`` frames of each frame, inside its
+    active run (0 outside active runs), reaches ``share`` (``>=``; ``<=`` with ``at_most``).
+
+    The comparison is made as each share is computed, so a long call needs no track of
+    shares.
 
     Parameters
     ----------
     flag, active : ndarray, shape (n,), bool
     half : int
         Half window, frames.
+    share : float
+        Threshold, 0-1.
+    at_most : bool
+        Test ``share_of_window <= share`` instead.
 
     Returns
     -------
-    ndarray, shape (n,), float64
-        0 outside active runs.
+    ndarray, shape (n,), bool
     """
     flag = np.ascontiguousarray(flag, dtype=np.bool_)
     active = np.ascontiguousarray(active, dtype=np.bool_)
     if flag.shape != active.shape or flag.ndim != 1:
-        raise ValueError("windowed_share: flag and active must be 1-D and of one shape")
-    out = np.zeros(flag.shape[0])
-    _windowed_share(flag, active, int(max(half, 0)), out)
+        raise ValueError("share_reaches: flag and active must be 1-D and of one shape")
+    out = np.empty(flag.shape[0], dtype=np.bool_)
+    _share_reaches(flag, active, int(max(half, 0)), float(share), bool(at_most), out)
     return out
 
 
@@ -394,10 +403,9 @@ def steady_sound(stability, purity, level_db, active, hop_s, *, stable_min, pure
     half = int(round(window_s / hop_s / 2))
     active = np.asarray(active, dtype=np.bool_)
     dipped = dips(level_db, int(round(dip_window_s / hop_s / 2)), dip_db)
-    # one windowed share (a float64 track) at a time: a long call's tracks are large
-    music = active & (windowed_share(np.asarray(stability) >= stable_min, active, half) >= steady_share)
-    music &= windowed_share(dipped, active, half) <= max_dip_share
-    tones = active & (windowed_share(np.asarray(purity) >= pure_min, active, half) >= tone_share)
+    music = active & share_reaches(np.asarray(stability) >= stable_min, active, half, steady_share)
+    music &= share_reaches(dipped, active, half, max_dip_share, at_most=True)
+    tones = active & share_reaches(np.asarray(purity) >= pure_min, active, half, tone_share)
     music = drop_short(music, int(round(music_min_s / hop_s)))
     tones = drop_short(tones, int(round(tone_min_s / hop_s)))
     return music | tones

@@ -43,14 +43,17 @@ def test_purity_matches_reference(width):
 
 
 @pytest.mark.parametrize("half", [0, 1, 25])
-def test_dips_and_windowed_share_match_reference(half):
+def test_dips_and_windowed_shares_match_reference(half):
     rng = np.random.default_rng(3)
     for n in (0, 1, 2, 50, 700):
         level = rng.normal(-40, 8, n).astype(np.float32)
         level[rng.random(n) < 0.05] = -np.inf
         assert np.array_equal(steadiness.dips(level, half, 10.0), ref.dips(level, half, 10.0))
         flag, active = rng.random(n) < 0.5, np.repeat(rng.random(n // 7 + 1) < 0.6, 7)[:n]
-        np.testing.assert_allclose(steadiness.windowed_share(flag, active, half), ref.windowed_share(flag, active, half))
+        shares = ref.windowed_share(flag, active, half)
+        for share in (0.0, 0.1, 0.2, 0.5, 0.8, 1.0):
+            assert np.array_equal(steadiness.share_reaches(flag, active, half, share), shares >= share)
+            assert np.array_equal(steadiness.share_reaches(flag, active, half, share, at_most=True), shares <= share)
 
 
 
@@ -210,4 +213,4 @@ def test_input_checks():
     with pytest.raises(ValueError):
         steadiness.steadiness(np.zeros(100, np.float32), 80, 256, 0, 8, 110, 1)
     with pytest.raises(ValueError):
-        steadiness.windowed_share(np.zeros(3, bool), np.zeros(4, bool), 1)
+        steadiness.share_reaches(np.zeros(3, bool), np.zeros(4, bool), 1, 0.5)

@@ -123,13 +123,6 @@ class Track:
     phonation: np.ndarray
 
 
-def _semitones(f0_hz, voiced):
-    """F0 in semitones re 100 Hz where ``voiced``, 0 elsewhere, float64."""
-    st = np.zeros(f0_hz.shape[0])
-    st[voiced] = 12.0 * np.log2(f0_hz[voiced].astype(np.float64) / _REF_HZ)
-    return st
-
-
 def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     """Cue values of one party over several frame ranges ``[starts[k], ends[k])``.
 
@@ -147,7 +140,13 @@ def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     sp = track.speech
     f0 = track.f0_hz
     v = track.voiced & sp & np.isfinite(f0) & (f0 > 0)
-    f0_q = window_percentiles(_semitones(f0, v), v, starts, ends, (10.0, 50.0, 90.0))
+    voiced = FrameCounts(v)
+    # the voiced frames' semitones only, with each range moved onto them
+    st = 12.0 * np.log2(f0[v].astype(np.float64) / _REF_HZ)
+    first = np.array([voiced.upto(a) for a in starts], dtype=np.int64)
+    last = np.array([voiced.upto(b) for b in ends], dtype=np.int64)
+    f0_q = window_percentiles(st, np.ones(st.shape[0], dtype=np.bool_), first, last, (10.0, 50.0, 90.0))
+    del st
 
     def median(x, mask):
         return window_percentiles(x, mask & np.isfinite(x), starts, ends, (50.0,))[:, 0]
@@ -155,7 +154,7 @@ def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     alpha_q = median(track.alpha_db, v)
     hamm_q = median(track.hammarberg_db, v)
     level_q = median(track.level_db, sp)
-    voiced, phonation = FrameCounts(v), FrameCounts(track.phonation)
+    phonation = FrameCounts(track.phonation)
     nuclei_at = np.flatnonzero(track.nuclei & sp)  # few: counted by position
     nuclei_n = {int(k): int(np.searchsorted(nuclei_at, k)) for k in np.concatenate((starts, ends))}
     out = []
