@@ -234,17 +234,44 @@ def _check_layout(n_channels, n_frames, rate, path, min_duration_s):
         )
 
 
-def _check_samples(samples, path):
-    """Refuse float samples that are not finite, or so far beyond full scale
-    (``FLOAT_LIMIT``) that they are damaged data rather than a loud recording."""
-    if not np.all(np.isfinite(samples)):
-        bad = int(np.count_nonzero(~np.isfinite(samples)))
-        raise DecodeError(f"{bad} samples are NaN or infinite", path, "bad_samples")
-    if samples.size and float(np.max(np.abs(samples))) > FLOAT_LIMIT:
-        bad = int(np.count_nonzero(np.abs(samples) > FLOAT_LIMIT))
-        raise DecodeError(
-            f"{bad} samples lie beyond ±{FLOAT_LIMIT:g} full scale (damaged float data)", path, "bad_samples"
+def bad_samples_error(count, beyond_limit, path):
+    """The refusal of ``count`` float samples: NaN or infinite, or (``beyond_limit``) so far
+    beyond full scale (``FLOAT_LIMIT``) that they are damaged data rather than a loud recording."""
+    if beyond_limit:
+        return DecodeError(
+            f"{count} samples lie beyond ±{FLOAT_LIMIT:g} full scale (damaged float data)", path, "bad_samples"
         )
+    return DecodeError(f"{count} samples are NaN or infinite", path, "bad_samples")
+
+
+def _check_samples(samples, path):
+    """Refuse float samples that are not finite or beyond ``FLOAT_LIMIT``."""
+    if not np.all(np.isfinite(samples)):
+        raise bad_samples_error(int(np.count_nonzero(~np.isfinite(samples))), False, path)
+    if samples.size and float(np.max(np.abs(samples))) > FLOAT_LIMIT:
+        raise bad_samples_error(int(np.count_nonzero(np.abs(samples) > FLOAT_LIMIT)), True, path)
+
+
+def no_signal_warning(ch):
+    """What ``warnings`` says of a channel whose every sample is 0."""
+    return f"channel {ch} carries no signal: every sample is 0"
+
+
+def dc_to_remove(offset):
+    """The DC offset to subtract from a channel whose non-zero samples average ``offset``
+    (full scale): 0 when it is at most ``DC_MIN``, which changes no measure."""
+    return 0.0 if abs(offset) <= DC_MIN else offset
+
+
+def dc_warning(ch, offset):
+    """What ``warnings`` says of a channel whose DC offset was removed."""
+    return f"channel {ch} had a DC offset of {offset:+.4f} full scale; it was removed"
+
+
+def same_signal(peak, max_diff, tol):
+    """Two channels carry the same signal: their largest difference is at most ``tol`` times
+    the larger peak (a mono recording saved as stereo)."""
+    return peak > 0 and max_diff <= tol * peak
 
 
 def _to_analysis_rate(samples, rate, warnings):
@@ -266,7 +293,7 @@ def _mono_check(samples, tol, warnings):
         return "mono", samples
     a, b = samples[0], samples[1]
     peak = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if a.size else 0.0
-    if peak > 0 and float(np.max(np.abs(a - b))) <= tol * peak:
+    if peak > 0 and same_signal(peak, float(np.max(np.abs(a - b))), tol):
         warnings.append(SAME_SIGNAL_WARNING)
         return "mono", samples[:1]
     return "stereo", samples
@@ -464,20 +491,20 @@ def _remove_dc(samples, warnings):
         live = samples[ch] != 0
         if not live.any():
             continue
-        offset = float(np.mean(samples[ch][live], dtype=np.float64))
-        if abs(offset) <= DC_MIN:
+        offset = dc_to_remove(float(np.mean(samples[ch][live], dtype=np.float64)))
+        if not offset:
             continue
         if out is samples:
             out = samples.copy()
         out[ch][live] -= np.float32(offset)
-        warnings.append(f"channel {ch} had a DC offset of {offset:+.4f} full scale; it was removed")
+        warnings.append(dc_warning(ch, offset))
     return out
 
 
 def _finish(samples, rate, codec, path, warnings, identical_tol):
     for ch in range(samples.shape[0]):
         if not samples[ch].any():
-            warnings.append(f"channel {ch} carries no signal: every sample is 0")
+            warnings.append(no_signal_warning(ch))
     samples = _remove_dc(samples, warnings)
     samples, analysis_rate = _to_analysis_rate(samples, rate, warnings)
     mode, samples = _mono_check(samples, identical_tol, warnings)

@@ -206,25 +206,17 @@ class FileSource:
             be run again on the corrected samples, and ``settle`` called again.
         """
         if self.bad:
-            if self.bad_kind == "nan":
-                raise DecodeError(f"{self.bad} samples are NaN or infinite", self.path, "bad_samples")
-            raise DecodeError(
-                f"{self.bad} samples lie beyond ±{audio_mod.FLOAT_LIMIT:g} full scale (damaged float data)",
-                self.path,
-                "bad_samples",
-            )
+            raise audio_mod.bad_samples_error(self.bad, self.bad_kind == "limit", self.path)
         if self._offsets is None:
             for ch, nonzero in enumerate(stats["nonzero"]):
                 if not nonzero:
-                    self.warnings.append(f"channel {ch} carries no signal: every sample is 0")
+                    self.warnings.append(audio_mod.no_signal_warning(ch))
             offsets = []
             for ch in range(len(self._keep)):
                 count = stats["live_count"][ch]
-                offset = stats["live_sum"][ch] / count if count else 0.0
-                if abs(offset) <= audio_mod.DC_MIN:
-                    offset = 0.0
-                else:
-                    self.warnings.append(f"channel {ch} had a DC offset of {offset:+.4f} full scale; it was removed")
+                offset = audio_mod.dc_to_remove(stats["live_sum"][ch] / count if count else 0.0)
+                if offset:
+                    self.warnings.append(audio_mod.dc_warning(ch, offset))
                 offsets.append(offset)
             if any(offsets):
                 self._offsets = offsets
@@ -234,7 +226,7 @@ class FileSource:
         if len(self._keep) == 1:
             self.mode = "mono"
             self.warnings.append(audio_mod.MONO_WARNING)
-        elif stats["peak"] > 0 and stats["max_diff"] <= identical_tol * stats["peak"]:
+        elif audio_mod.same_signal(stats["peak"], stats["max_diff"], identical_tol):
             self.mode = "mono"
             self._keep = self._keep[:1]
             self._offsets = self._offsets[:1]
