@@ -15,24 +15,9 @@ import numpy as np
 from engine.params import as_kwargs
 
 from kernels.activity import speech_activity
-from kernels.crosstalk import leak_coupling_db, leak_explained, leak_solve
+from kernels.crosstalk import lagged_products, leak_coupling_db, leak_explained, leak_residual, leak_solve
 from engine.stream import block_frames
 from kernels.energy import frame_levels
-
-
-def _correlate(x, y_ext, taps):
-    """``c[k] = sum_j x[j] y_ext[j + taps - 1 - k]`` for ``k < taps`` (``y_ext`` starts
-    ``taps - 1`` samples before ``x``)."""
-    size = 1 << (y_ext.shape[0] + x.shape[0]).bit_length()
-    c = np.fft.irfft(np.fft.rfft(y_ext, size) * np.conj(np.fft.rfft(x, size)), size)
-    return c[taps - 1 :: -1][:taps]
-
-
-def _filtered(x, h):
-    """``sum_k h[k] x[n - k]`` for every ``n`` of ``x`` (zeros before it), float64 (FFT)."""
-    n = x.shape[0]
-    size = 1 << (n + h.shape[0] - 1).bit_length()
-    return np.fft.irfft(np.fft.rfft(x.astype(np.float64), size) * np.fft.rfft(h, size), size)[:n]
 
 
 def _extended(x, start, stop, before):
@@ -72,9 +57,9 @@ def fit_pass(source, a, b, fit, hop, taps, context, ridge=1e-3):
         w_ext = np.concatenate((np.zeros(taps - 1 - w_before.shape[0]), w_before, w))
         aw = x[a, s:e].astype(np.float64) * w
         b_ext = _extended(x[b], s, e, taps - 1)
-        r += _correlate(aw, b_ext, taps)
+        r += lagged_products(aw, b_ext, taps)
         bw_ext = b_ext * w_ext
-        acf += _correlate(bw_ext[taps - 1 :], bw_ext, taps)
+        acf += lagged_products(bw_ext[taps - 1 :], bw_ext, taps)
         p_a += float(np.sum(aw * aw))
         weights += int(np.count_nonzero(w))
     if weights < 4 * taps:
@@ -98,8 +83,7 @@ def residual_pass(source, a, b, h, fit, hop, win, context):
     half = np.empty(2 * nf, dtype=np.float32)
     p_r = 0.0
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
-        est = _filtered(x[b], h)
-        resid = x[a].astype(np.float64) - est
+        resid = leak_residual(x[a], x[b], h)
         residual = resid.astype(np.float32)
         energy[f0:f1], half[2 * f0 : 2 * f1] = frame_levels(residual, hop, win, f0 - b0, f1 - b0)
         s, e = (f0 - b0) * hop, min(f1 * hop, n) - b0 * hop

@@ -96,12 +96,24 @@ def leak_explained(e_a, e_b, coupling_db, margin_db):
     return out
 
 
-def _xcorr(x, y, max_lag):
-    """``c[k] = sum_n x[n] * y[n - k]`` for ``k = 0..max_lag`` (FFT)."""
-    n = x.shape[0] + max_lag + 1
-    size = 1 << (n - 1).bit_length()
-    c = np.fft.irfft(np.fft.rfft(x, size) * np.conj(np.fft.rfft(y, size)), size)
-    return c[: max_lag + 1]
+def lagged_products(x, y_ext, taps):
+    """``c[k] = sum_j x[j] y[j - k]`` for ``k < taps`` (FFT), where ``y_ext`` holds ``y``
+    from ``taps - 1`` samples before ``x`` starts: the sums of a whole signal (``y_ext``
+    padded with zeros) or of one block of it (``y_ext`` with the samples before the block).
+
+    Parameters
+    ----------
+    x : ndarray, shape (m,), float64
+    y_ext : ndarray, shape (m + taps - 1,), float64
+    taps : int
+
+    Returns
+    -------
+    ndarray, shape (taps,), float64
+    """
+    size = 1 << (y_ext.shape[0] + x.shape[0]).bit_length()
+    c = np.fft.irfft(np.fft.rfft(y_ext, size) * np.conj(np.fft.rfft(x, size)), size)
+    return c[taps - 1 :: -1][:taps]
 
 
 def leak_filter(a, b, weight, taps, ridge=1e-3):
@@ -136,8 +148,10 @@ def leak_filter(a, b, weight, taps, ridge=1e-3):
     if w.sum() < 4 * taps:
         return np.zeros(taps), 0.0
     bw, aw = b * w, a * w
-    r = _xcorr(aw, b, taps - 1)  # sum_n w a[n] b[n-k]
-    acf = _xcorr(bw, bw, taps - 1)  # Toeplitz approximation of sum_n w b[n-j] b[n-k]
+    before = np.zeros(taps - 1)
+    r = lagged_products(aw, np.concatenate((before, b)), taps)  # sum_n w a[n] b[n-k]
+    # Toeplitz approximation of sum_n w b[n-j] b[n-k]
+    acf = lagged_products(bw, np.concatenate((before, bw)), taps)
     h = leak_solve(r, acf, ridge)
     resid = leak_residual(a, b, h) * w
     p_a, p_r = float(np.sum(aw * aw)), float(np.sum(resid * resid))
