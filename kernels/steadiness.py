@@ -75,41 +75,58 @@ def _stability(spec, lag, out):
         out[i] = best
 
 
+@kernel(inline=True)
+def _first_max(bits, lo, hi, skip_lo, skip_hi):
+    """Index of the first largest of ``bits[lo:hi]`` outside ``[skip_lo, skip_hi)``; -1 if none.
+
+    ``bits`` are the int32 views of non-negative float32 magnitudes, which order as the
+    magnitudes do; the integer maximum is a reduction that vectorises, then its first
+    index is found.
+    """
+    best = np.int32(-1)
+    for k in range(lo, skip_lo):
+        best = max(best, bits[k])
+    for k in range(skip_hi, hi):
+        best = max(best, bits[k])
+    for k in range(lo, skip_lo):
+        if bits[k] == best:
+            return k
+    for k in range(skip_hi, hi):
+        if bits[k] == best:
+            return k
+    return -1
+
+
 @kernel
-def _purity(spec, width, out):
-    n, m = spec.shape
-    for i in range(n):
+def _purity(spec, rows, width, out):
+    """Purity of rows ``rows`` of the magnitude spectra ``spec`` (non-negative float32,
+    C-contiguous; module docstring) into ``out`` (one value per listed row)."""
+    m = spec.shape[1]
+    for t in range(rows.shape[0]):
+        v = spec[rows[t]]
+        bits = v.view(np.int32)
         total = 0.0
         for k in range(m):
-            v = np.float64(spec[i, k])
-            total += v * v
+            p = np.float64(v[k])
+            total += p * p
         if total == 0.0:
-            out[i] = 0.0
+            out[t] = 0.0
             continue
         # the strongest bin and its neighbours within ``width`` bins ...
-        best, arg = -1.0, -1
-        for k in range(m):
-            if spec[i, k] > best:
-                best, arg = spec[i, k], k
+        arg = _first_max(bits, 0, m, 0, 0)
         lo, hi = max(0, arg - width), min(m, arg + width + 1)
         acc = 0.0
         for k in range(lo, hi):
-            v = np.float64(spec[i, k])
-            acc += v * v
+            p = np.float64(v[k])
+            acc += p * p
         # ... and the strongest bin outside those, with its neighbours not yet counted
-        best, arg = -1.0, -1
-        for k in range(lo):
-            if spec[i, k] > best:
-                best, arg = spec[i, k], k
-        for k in range(hi, m):
-            if spec[i, k] > best:
-                best, arg = spec[i, k], k
+        arg = _first_max(bits, 0, m, lo, hi)
         if arg >= 0:
             for k in range(max(0, arg - width), min(m, arg + width + 1)):
                 if k < lo or k >= hi:
-                    v = np.float64(spec[i, k])
-                    acc += v * v
-        out[i] = acc / total
+                    p = np.float64(v[k])
+                    acc += p * p
+        out[t] = acc / total
 
 
 @kernel
@@ -268,7 +285,7 @@ def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096, frames=None)
         _stability(spec, int(lag), s)
         stab[a:b] = s[a - lo : b - lo]
         p = np.empty(b - a)
-        _purity(spec[a - lo : b - lo], int(width), p)
+        _purity(spec, np.arange(a - lo, b - lo), int(width), p)
         pure[a:b] = p
     return stab, pure
 
@@ -306,7 +323,7 @@ def steadiness_of_spectra(spec, row, targets, lag, width):
     s = np.empty(targets.size)
     _stability_at(spec, row, targets, int(lag), row.shape[0], s)
     p = np.empty(targets.size)
-    _purity(np.ascontiguousarray(spec[row[targets]]), int(width), p)
+    _purity(spec, row[targets], int(width), p)
     return s, p
 
 

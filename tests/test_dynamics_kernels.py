@@ -38,7 +38,7 @@ def test_stability_matches_reference(lag):
 def test_purity_matches_reference(width):
     for spec in _spectra():
         got = np.empty(len(spec))
-        steadiness._purity(spec, width, got)
+        steadiness._purity(spec, np.arange(len(spec)), width, got)
         np.testing.assert_allclose(got, ref.purity(spec, width), atol=1e-6)
 
 
