@@ -715,12 +715,26 @@ def _geometry(sr, hop, fmin, fmax, window_s, coarse_rate, coarse_band, lowcut_hz
                      float(lpc_noise_floor))
 
 
-def _signals(xf, gate, geo):
+def _buffer(scratch, name, n):
+    """An uninitialised float32 array of ``n`` samples: ``scratch[name]`` (or its start) when
+    it is long enough, else a new array kept there. ``scratch`` None: always a new array."""
+    a = None if scratch is None else scratch.get(name)
+    if a is None or a.shape[0] < n:
+        a = np.empty(n, dtype=np.float32)
+        if scratch is not None:
+            scratch[name] = a
+    return a[:n]
+
+
+def _signals(xf, gate, geo, scratch=None):
     """Full-rate, coarse and whitened signals (low cut), and the frame centres.
 
     All in padded coordinates: ``xf[m]`` is at index ``pad + m`` of the full-rate arrays and
     coarse sample ``k`` at full-rate index ``k * factor``. Only the hop blocks that gated frames
-    read are computed; the rest stay zero.
+    read are computed; the rest of each array is left as it was (the buffers come from
+    ``scratch``, see :func:`_buffer`, and are reused from block to block): every stage reads
+    only blocks that the stage before it computed (the radii of :func:`_geometry`), so their
+    contents never matter.
     """
     hop = geo.hop
     nf = gate.shape[0]
@@ -733,17 +747,19 @@ def _signals(xf, gate, geo):
         need[name] = np.empty(n_blocks, dtype=np.bool_)
         _dilate(frame_mask, radius, need[name])
     n_full = n_blocks * hop + geo.taps.shape[0] + geo.factor
-    xp = np.zeros(n_full, dtype=np.float32)
+    xp = _buffer(scratch, "xp", n_full)  # the signal with zeros around it
+    xp[:pad] = 0.0
     xp[pad:pad + xf.shape[0]] = xf
+    xp[pad + xf.shape[0]:] = 0.0
     n_coarse = n_full // geo.factor + 1
-    xc = np.zeros(n_coarse, dtype=np.float32)
+    xc = _buffer(scratch, "xc", n_coarse)
     _decimate(xp, geo.taps, geo.half_taps, geo.factor, hop, need["c"], xc)
-    mean = np.zeros(n_coarse, dtype=np.float32)
-    xl = np.zeros(n_coarse, dtype=np.float32)
+    mean = _buffer(scratch, "mean", n_coarse)
+    xl = _buffer(scratch, "xl", n_coarse)
     _lowcut(xc, geo.factor, hop, geo.half_box, need["l"], mean, xl)
-    xw = np.zeros(n_coarse, dtype=np.float32)
+    xw = _buffer(scratch, "xw", n_coarse)
     _whiten(xl, geo.factor, hop, geo.lpc_win, geo.lpc_order, geo.lpc_noise_floor, need["w"], xw)
-    xh = np.zeros(n_full, dtype=np.float32)
+    xh = _buffer(scratch, "xh", n_full)
     _lowcut_full(xp, mean, geo.factor, hop, need["h"], xh)
     centres = pad + np.arange(nf, dtype=np.int64) * hop + hop // 2
     return xh, xl, xw, centres
@@ -958,6 +974,7 @@ class F0Tracker:
                                               floor_silence_db, silence_weight, noise_snr_min_db))
         self.speech_pct, self.floor_pct, self.floor_min_db = speech_pct, floor_pct, floor_min_db
         self.amp_span = max(1, int(round(amp_span_s * sr / self.hop)))
+        self._scratch = {}  # signal buffers reused from block to block (_signals)
 
     @property
     def context_frames(self):
@@ -978,7 +995,7 @@ class F0Tracker:
                            np.zeros((nf, self.n_cands)), np.zeros(nf, dtype=np.int64))
         if nf == 0 or not gate.any():
             return cands
-        xp, xc, xw, centres = _signals(xf, gate, geo)
+        xp, xc, xw, centres = _signals(xf, gate, geo, self._scratch)
         _candidates(xp, xc, xw, centres, gate, geo.factor, geo.win_f, geo.win_c, geo.lag_min,
                     geo.lag_max, geo.lag_lo_c, geo.lag_hi_c, self.cand_ratio, self.lag_weight,
                     cands.lag, cands.corr, cands.white, cands.n)

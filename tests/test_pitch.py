@@ -213,6 +213,31 @@ def test_gate_gives_identical_results_in_gated_frames(sr):
     assert not v_gate[~active].any() and np.isnan(f_gate[~active]).all()
 
 
+@pytest.mark.parametrize("sr", [8000, 16000])
+def test_candidates_never_read_uncomputed_samples(sr):
+    """The signal buffers are reused between blocks without clearing: poisoning them with
+    NaN (and with the leftovers of another signal) leaves the candidates bit for bit as
+    with fresh zeroed buffers."""
+    hop = hop_of(sr)
+    rng = np.random.default_rng(11)
+    x = np.concatenate([np.zeros(int(0.3 * sr)), tone(140.0, sr, 0.4), np.zeros(int(0.5 * sr)),
+                        glide(260.0, 180.0, sr, 0.3)[0], 0.05 * rng.standard_normal(int(0.2 * sr))])
+    x = x.astype(np.float32)
+    n = -(-len(x) // hop)
+    gate = np.repeat(rng.random(n // 5 + 1) < 0.4, 5)[:n]
+    want = pitch.F0Tracker(sr, hop)
+    want._scratch = {k: np.zeros(4 * len(x) + 100000, np.float32) for k in ("xp", "xc", "mean", "xl", "xw", "xh")}
+    ref_c = want.candidates(x, gate)
+    poisoned = pitch.F0Tracker(sr, hop)
+    poisoned._scratch = {k: np.full(4 * len(x) + 100000, np.nan, np.float32) for k in ("xp", "xc", "mean", "xl", "xw", "xh")}
+    got = poisoned.candidates(x, gate)
+    poisoned.candidates(rng.standard_normal(len(x)).astype(np.float32), ~gate)  # leaves its own samples
+    again = poisoned.candidates(x, gate)
+    assert ref_c.n[gate].sum() > 20
+    for a, b, c in zip(ref_c, got, again):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+
+
 def test_gate_inside_a_voiced_region_still_tracks():
     sr, hop = 8000, 80
     x = tone(200.0, sr, 0.6)
