@@ -24,7 +24,16 @@ def _kth_smallest(a, lo, hi, k):
     before ``lo`` larger, nothing from ``hi`` on smaller). Quickselect (Hoare partition,
     median-of-three pivot) reorders ``a[lo:hi]`` so that ``a[k]`` holds the value, nothing
     before ``k`` is larger and nothing after ``k`` is smaller.
+
+    Returns
+    -------
+    value : float
+    bound : int
+        The ``k + 1``-th smallest is the least of ``a[k + 1:bound + 1]``: ``bound`` is the
+        last end of the search past ``k + 1`` (``a[k + 1:bound]`` then holds the
+        ``k + 1``-th to the ``bound - 1``-th smallest), or ``hi`` when that is ``k + 1``.
     """
+    bound = hi
     while hi - lo > 1:
         x = a[lo]
         y = a[(lo + hi - 1) // 2]
@@ -46,16 +55,19 @@ def _kth_smallest(a, lo, hi, k):
         # now a[lo:j + 1] <= pivot, a[j + 1:i] == pivot, a[i:hi] >= pivot
         if k <= j:
             hi = j + 1
+            if hi > k + 1:
+                bound = hi
         elif k >= i:
             lo = i
         else:
             break
-    return a[k]
+    return a[k], bound
 
 
 @kernel
-def _window_percentiles(values, valid, starts, ends, qs, out):
-    """Percentiles ``qs`` of the valid values of each window (see :func:`window_percentiles`).
+def _window_percentiles(values, starts, ends, qs, out):
+    """Percentiles ``qs`` of ``values[starts[w]:ends[w]]`` for each window ``w`` (see
+    :func:`window_percentiles`, which drops the values that take no part beforehand).
 
     The two order statistics around each percentile's position come from a quickselect
     and the smallest value above it; they are the values a sort would give, and they are
@@ -67,13 +79,9 @@ def _window_percentiles(values, valid, starts, ends, qs, out):
     only searches between the fixed positions around its own. Windows holding a NaN or an
     infinity, and percentiles outside [0, 100], are left to ``numpy.percentile`` itself.
     """
-    most = 0  # the most valid values in one window: the buffer holds no more
+    most = 0  # the most values in one window: the buffer holds no more
     for w in range(starts.shape[0]):
-        m = 0
-        for i in range(starts[w], ends[w]):
-            if valid[i]:
-                m += 1
-        most = max(most, m)
+        most = max(most, ends[w] - starts[w])
     buf = np.empty(max(most, 1), dtype=np.float64)
     nq = qs.shape[0]
     fixed = np.empty(nq, dtype=np.int64)  # positions already in their sorted place
@@ -82,14 +90,12 @@ def _window_percentiles(values, valid, starts, ends, qs, out):
         if not (qs[k] >= 0.0 and qs[k] <= 100.0):
             plain = False
     for w in range(starts.shape[0]):
-        m = 0
+        m = ends[w] - starts[w]
         finite = True
-        for i in range(starts[w], ends[w]):
-            if valid[i]:
-                v = values[i]
-                buf[m] = v
-                m += 1
-                finite &= np.isfinite(v)
+        for i in range(m):
+            v = values[starts[w] + i]
+            buf[i] = v
+            finite &= np.isfinite(v)
         if m == 0:
             for k in range(nq):
                 out[w, k] = np.nan
@@ -127,12 +133,11 @@ def _window_percentiles(values, valid, starts, ends, qs, out):
                         lo = max(lo, p)
                     else:
                         hi = min(hi, p)
-                lower = _kth_smallest(buf, lo, hi, j)
+                lower, bound = _kth_smallest(buf, lo, hi, j)
                 fixed[n_fixed] = j
                 n_fixed += 1
-                # the next value up: the least after j, up to and with the next fixed one
-                upper = np.inf
-                for i in range(j + 1, min(hi + 1, m)):
+                upper = np.inf  # the next value up
+                for i in range(j + 1, min(bound + 1, m)):
                     upper = min(upper, buf[i])
                 val = lower * (1 - frac) + upper * frac
             out[w, k] = val
@@ -166,6 +171,8 @@ def window_percentiles(values, valid, starts, ends, qs):
     ends = np.clip(np.asarray(ends, dtype=np.int64), 0, n)
     ends = np.maximum(ends, starts)
     qs = np.asarray(qs, dtype=np.float64)
+    # only the valid values, each window moved onto them
+    at = np.flatnonzero(valid)
     out = np.empty((starts.shape[0], qs.shape[0]))
-    _window_percentiles(values, valid, starts, ends, qs, out)
+    _window_percentiles(values[valid], np.searchsorted(at, starts), np.searchsorted(at, ends), qs, out)
     return out

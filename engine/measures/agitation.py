@@ -143,33 +143,34 @@ def cue_table(track, starts, ends, hop_s, min_voiced_s, min_talk_s):
     voiced = FrameCounts(v)
     # the voiced frames' semitones only, with each range moved onto them
     st = 12.0 * np.log2(f0[v].astype(np.float64) / _REF_HZ)
-    first = np.array([voiced.upto(a) for a in starts], dtype=np.int64)
-    last = np.array([voiced.upto(b) for b in ends], dtype=np.int64)
-    f0_q = window_percentiles(st, np.ones(st.shape[0], dtype=np.bool_), first, last, (10.0, 50.0, 90.0))
+    f0_q = window_percentiles(st, np.ones(st.shape[0], dtype=np.bool_), voiced.upto(starts), voiced.upto(ends),
+                              (10.0, 50.0, 90.0))
     del st
 
     def median(x, mask):
-        return window_percentiles(x, mask & np.isfinite(x), starts, ends, (50.0,))[:, 0]
+        q = window_percentiles(x, mask & np.isfinite(x), starts, ends, (50.0,))[:, 0]
+        return [None if np.isnan(m) else m for m in q.tolist()]
 
     alpha_q = median(track.alpha_db, v)
     hamm_q = median(track.hammarberg_db, v)
     level_q = median(track.level_db, sp)
-    phonation = FrameCounts(track.phonation)
+    enough = (voiced.between(starts, ends) * hop_s >= min_voiced_s - 1e-9).tolist()
+    phon = FrameCounts(track.phonation).between(starts, ends).tolist()
     nuclei_at = np.flatnonzero(track.nuclei & sp)  # few: counted by position
-    nuclei_n = {int(k): int(np.searchsorted(nuclei_at, k)) for k in np.concatenate((starts, ends))}
+    syllables = (np.searchsorted(nuclei_at, ends) - np.searchsorted(nuclei_at, starts)).tolist()
     out = []
-    for k, (a, b) in enumerate(zip(starts, ends)):
-        if voiced.between(a, b) * hop_s < min_voiced_s - 1e-9:
+    for k, (lo, mid, hi) in enumerate(f0_q.tolist()):
+        if not enough[k]:
             out.append(None)
             continue
-        phon = phonation.between(a, b) * hop_s
+        phon_s = phon[k] * hop_s
         out.append({
-            "f0_st": float(f0_q[k, 1]),
-            "f0_range_st": float(f0_q[k, 2] - f0_q[k, 0]),
-            "alpha_db": None if np.isnan(alpha_q[k]) else float(alpha_q[k]),
-            "hammarberg_db": None if np.isnan(hamm_q[k]) else float(hamm_q[k]),
-            "level_db": None if np.isnan(level_q[k]) else float(level_q[k]),
-            "rate_sps": float(nuclei_n[b] - nuclei_n[a]) / phon if phon >= min_talk_s - 1e-9 and phon > 0 else None,
+            "f0_st": mid,
+            "f0_range_st": hi - lo,
+            "alpha_db": alpha_q[k],
+            "hammarberg_db": hamm_q[k],
+            "level_db": level_q[k],
+            "rate_sps": float(syllables[k]) / phon_s if phon_s >= min_talk_s - 1e-9 and phon_s > 0 else None,
         })
     return out
 

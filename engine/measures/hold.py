@@ -62,6 +62,6 @@ def hold_measures(hold, speaking, bounds, hop_s, parties):
         on_hold |= mask
         events += [
             {"kind": "hold", "party": party, "start_s": round(float(s), 6), "end_s": round(float(e), 6)}
-            for s, e in intervals_s(mask, hop_s)
+            for s, e in intervals_s(mask, hop_s).tolist()
         ]
     return {"hold_s": seconds(np.count_nonzero(on_hold), hop_s)}, on_hold, events

@@ -86,7 +86,7 @@ class Segment:
 
 def party_segments(mask, hop_s, party):
     """A party's speech mask as a list of ``Segment`` (role still unset)."""
-    return [Segment(party, round(float(s), 6), round(float(e), 6)) for s, e in intervals_s(mask, hop_s)]
+    return [Segment(party, round(float(s), 6), round(float(e), 6)) for s, e in intervals_s(mask, hop_s).tolist()]
 
 
 def _containing(segments, starts, t):

@@ -127,19 +127,30 @@ class FrameCounts:
     the runs, not with the frames of a long call)."""
 
     def __init__(self, mask):
-        self.starts, self.ends = mask_to_runs(np.asarray(mask, dtype=np.bool_))
-        self.before = np.concatenate(([0], np.cumsum(self.ends - self.starts)))  # frames in runs 0..k-1
+        mask = np.asarray(mask, dtype=np.bool_)
+        self.n = mask.shape[0]
+        starts, self.ends = mask_to_runs(mask)
+        self.before = np.concatenate(([0], np.cumsum(self.ends - starts)))  # frames in runs 0..k-1
+        self.starts = np.append(starts, self.n)  # and an empty run at the end
 
     def upto(self, i):
-        """Frames of the mask before frame ``i``."""
-        k = int(np.searchsorted(self.ends, i, side="right"))  # runs that end by frame i
-        n = int(self.before[k])
-        if k < self.starts.shape[0] and self.starts[k] < i:
-            n += int(i - self.starts[k])
-        return n
+        """Frames of the mask before frame ``i``.
+
+        Parameters
+        ----------
+        i : int or array_like of int
+            Frame indices (clipped to ``[0, n_frames]``).
+
+        Returns
+        -------
+        numpy.int64 or ndarray of int64, shaped like ``i``
+        """
+        i = np.clip(i, 0, self.n)
+        k = np.searchsorted(self.ends, i, side="right")  # runs that end by frame i
+        return self.before[k] + np.maximum(i - self.starts[k], 0)  # and the part of run k before i
 
     def between(self, a, b):
-        """Frames of the mask in ``[a, b)``."""
+        """Frames of the mask in ``[a, b)`` (ints or arrays of them, as for :meth:`upto`)."""
         return self.upto(b) - self.upto(a)
 
 
@@ -158,20 +169,17 @@ def add_turn_rates(events, parties, nuclei, speech, hop_s, min_turn_talk_s):
     min_turn_talk_s : float
         Least talk inside a turn for a rate, s.
     """
-    index = {p: k for k, p in enumerate(parties)}
-    cum = {}
-    for p, k in index.items():
-        sp = speech[k]
-        # nuclei by position, speech frames by runs: both few
-        cum[p] = (np.flatnonzero(nuclei[k] & sp), FrameCounts(sp), sp.shape[0])
-    for ev in events:
-        if ev.get("kind") != "turn":
-            continue
-        if ev.get("party") not in cum:
-            ev["rate_sps"] = None
-            continue
-        at, talk, n = cum[ev["party"]]
-        a = min(n, max(0, int(round(ev["start_s"] / hop_s))))
-        b = min(n, max(a, int(round(ev["end_s"] / hop_s))))
-        count = int(np.searchsorted(at, b) - np.searchsorted(at, a))  # nuclei in [a, b)
-        ev["rate_sps"] = _rate(count, talk.between(a, b), hop_s, min_turn_talk_s)
+    turns = [ev for ev in events if ev.get("kind") == "turn"]
+    for ev in turns:
+        ev["rate_sps"] = None
+    for party, nk, sp in zip(parties, nuclei, speech):
+        mine = [ev for ev in turns if ev.get("party") == party]
+        n = sp.shape[0]
+        a = np.clip(np.rint(np.array([ev["start_s"] for ev in mine], dtype=np.float64) / hop_s), 0, n)
+        b = np.clip(np.rint(np.array([ev["end_s"] for ev in mine], dtype=np.float64) / hop_s), a, n)
+        a, b = a.astype(np.int64), b.astype(np.int64)
+        at = np.flatnonzero(nk & sp)  # nuclei by position, speech frames by runs: both few
+        count = np.searchsorted(at, b) - np.searchsorted(at, a)  # nuclei in [a, b)
+        talk = FrameCounts(sp).between(a, b)
+        for ev, c, t in zip(mine, count.tolist(), talk.tolist()):
+            ev["rate_sps"] = _rate(c, t, hop_s, min_turn_talk_s)

@@ -83,7 +83,7 @@ def talk_measures(agent, customer, hop_s, span_s, overtalk_min_s):
         events += speech_events(mask, hop_s, party)
     events += [
         {"kind": "overlap", "party": None, "start_s": round(float(s), 6), "end_s": round(float(e), 6)}
-        for s, e in overlaps
+        for s, e in overlaps.tolist()
     ]
     return record, events
 
@@ -92,5 +92,5 @@ def speech_events(mask, hop_s, party):
     """One ``speech`` event per run of the mask."""
     return [
         {"kind": "speech", "party": party, "start_s": round(float(s), 6), "end_s": round(float(e), 6)}
-        for s, e in intervals_s(mask, hop_s)
+        for s, e in intervals_s(mask, hop_s).tolist()
     ]
