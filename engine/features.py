@@ -114,7 +114,7 @@ def level_pass(source, hop, win, tracker, zero_min, context):
         for ch in range(nch):
             xc = x[ch]
             energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(xc, hop, win, f0 - b0, f1 - b0)
-            pitch_level[ch, f0:f1] = tracker.levels(xc)[f0 - b0 : f1 - b0]
+            pitch_level[ch, f0:f1] = tracker.levels(xc[own])  # a frame's level is of its own hop
             zeros[ch].add(xc[own])
         end = min(own.stop, x.shape[1])
         max_diff = max(max_diff, float(block_stats(x, own.start, end, peak, live_count, live_sum)))

@@ -28,7 +28,7 @@ import soundfile as sf
 
 from engine import audio as audio_mod
 from engine.errors import DecodeError
-from kernels.energy import deinterleave_int16
+from kernels.energy import deinterleave_int16, subtract_offset
 
 BLOCK_FRAMES = 2048
 """Frames per block (20 s at the 10 ms hop): the samples of a block stay in the CPU cache."""
@@ -149,8 +149,7 @@ class FileSource:
         if self._offsets is not None:
             for ch, offset in enumerate(self._offsets):
                 if offset:
-                    live = out[ch] != 0
-                    out[ch][live] -= np.float32(offset)
+                    subtract_offset(out[ch], offset)
 
     def _check(self, x):
         finite = np.isfinite(x)

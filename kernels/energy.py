@@ -70,35 +70,110 @@ def level_unit(hop, win):
 
 
 @kernel
-def _frame_levels(x, hop, win, unit, first, last, energy, half_db):
+def _run_square_sums(x, unit, sums):
+    """``sums[j]``: float64 sum of ``x[t] ** 2`` over ``j * unit <= t < (j + 1) * unit``.
+
+    Runs are taken four at a time: four sums, each added in sample order, grow side by
+    side, so the additions do not wait on one another. (A float32 sample squared is exact
+    in float64; for 16-bit samples every partial sum is exact too, whatever the order.)
+    """
+    m = sums.shape[0]
+    m4 = m - m % 4
+    for j in range(0, m4, 4):
+        run = x[j * unit : (j + 4) * unit]
+        s0 = s1 = s2 = s3 = 0.0
+        for t in range(unit):
+            v0 = np.float64(run[t])
+            v1 = np.float64(run[unit + t])
+            v2 = np.float64(run[2 * unit + t])
+            v3 = np.float64(run[3 * unit + t])
+            s0 += v0 * v0
+            s1 += v1 * v1
+            s2 += v2 * v2
+            s3 += v3 * v3
+        sums[j] = s0
+        sums[j + 1] = s1
+        sums[j + 2] = s2
+        sums[j + 3] = s3
+    for j in range(m4, m):
+        acc = 0.0
+        for t in range(j * unit, (j + 1) * unit):
+            v = np.float64(x[t])
+            acc += v * v
+        sums[j] = acc
+
+
+@kernel
+def _square_sums(x, start, unit, sums):
+    """``sums[j]``: float64 sum of ``x[t] ** 2`` over the run of ``unit`` samples from
+    ``start + j * unit``; samples outside ``x`` count as zeros."""
     n = x.shape[0]
+    m = sums.shape[0]
+    lo = min(max(-(start // unit), 0), m)  # runs lo .. hi - 1 lie inside x
+    hi = max(min((n - start) // unit, m), lo)
+    # (a kernel of its own: compiled apart, its loops index from 0 and vectorise)
+    _run_square_sums(x[max(start + lo * unit, 0) :], unit, sums[lo:hi])
+    for j in list(range(lo)) + list(range(hi, m)):  # runs reaching beyond an end of x
+        a = start + j * unit
+        acc = 0.0
+        for t in range(max(a, 0), min(a + unit, n)):
+            v = np.float64(x[t])
+            acc += v * v
+        sums[j] = acc
+
+
+_DB_PER_LN = 10.0 / math.log(10.0)
+"""dB per natural-log unit of power: ``10 * log10(p) == _DB_PER_LN * log(p)``. The natural
+log is the cheaper libm call; the float32 levels it gives are those of ``log10`` but for
+(very rare) last-bit roundings."""
+
+
+@kernel
+def _strided_sums(v, step, length, out):
+    """``out[i]``: sum of ``v[i * step : i * step + length]``, added in order.
+
+    Four sums at a time, side by side (as in :func:`_run_square_sums`).
+    """
+    m = out.shape[0]
+    m4 = m - m % 4
+    for i in range(0, m4, 4):
+        run = v[i * step : (i + 3) * step + length]  # indexed from 0: no wraparound
+        a0 = a1 = a2 = a3 = 0.0
+        for t in range(length):
+            a0 += run[t]
+            a1 += run[step + t]
+            a2 += run[2 * step + t]
+            a3 += run[3 * step + t]
+        out[i] = a0
+        out[i + 1] = a1
+        out[i + 2] = a2
+        out[i + 3] = a3
+    for i in range(m4, m):
+        acc = 0.0
+        for t in range(i * step, i * step + length):
+            acc += v[t]
+        out[i] = acc
+
+
+@kernel
+def _frame_levels(x, hop, win, unit, first, last, energy, half_db):
+    # unit divides the hop, the half hop, the window and the window's offset: sums of
+    # squares over runs of unit samples, then sums of those over each window and half hop
     off = hop // 2 - win // 2
     half = hop // 2
     qa = (first * hop + min(off, 0)) // unit
     qb = -((-(last * hop + max(off + win, hop))) // unit)
-    sums = np.zeros(qb - qa)
-    for j in range(qb - qa):
-        lo = max((qa + j) * unit, 0)
-        hi = min((qa + j + 1) * unit, n)
-        acc = 0.0
-        for t in range(lo, hi):
-            v = np.float64(x[t])
-            acc += v * v
-        sums[j] = acc
-    per_win = win // unit
-    per_half = half // unit
-    for i in range(first, last):
-        j0 = (i * hop + off) // unit - qa
-        acc = 0.0
-        for j in range(j0, j0 + per_win):
-            acc += sums[j]
-        energy[i - first] = 10.0 * np.log10(acc / win) if acc > 0.0 else -np.inf
-        for h in range(2):
-            k0 = (i * hop + h * half) // unit - qa
-            acc = 0.0
-            for j in range(k0, k0 + per_half):
-                acc += sums[j]
-            half_db[2 * (i - first) + h] = 10.0 * np.log10(acc / half) if acc > 0.0 else -np.inf
+    sums = np.empty(qb - qa)  # run j covers samples (qa + j) * unit onwards
+    _square_sums(x, qa * unit, unit, sums)
+    nf = last - first
+    power = np.empty(nf)
+    _strided_sums(sums[(first * hop + off) // unit - qa :], hop // unit, win // unit, power)
+    for i in range(nf):
+        energy[i] = _DB_PER_LN * np.log(power[i] / win) if power[i] > 0.0 else -np.inf
+    power = np.empty(2 * nf)
+    _strided_sums(sums[first * hop // unit - qa :], half // unit, half // unit, power)
+    for i in range(2 * nf):
+        half_db[i] = _DB_PER_LN * np.log(power[i] / half) if power[i] > 0.0 else -np.inf
 
 
 def frame_levels(x, hop, win, first, last):
@@ -138,17 +213,34 @@ def frame_levels(x, hop, win, first, last):
 
 
 @kernel
-def _deinterleave_int16(data, keep, out):
+def _int16_mono(data, out):
     scale = np.float32(1.0 / 32768.0)
-    for c in range(keep.shape[0]):
-        src = keep[c]
-        for i in range(out.shape[1]):
-            out[c, i] = np.float32(data[i, src]) * scale
+    for i in range(out.shape[0]):
+        out[i] = np.float32(data[i]) * scale
+
+
+@kernel
+def _int16_stereo(data, out0, out1):
+    # data: the frames' samples in file order (left, right, left, ...): a fixed stride of 2
+    scale = np.float32(1.0 / 32768.0)
+    for i in range(out0.shape[0]):
+        out0[i] = np.float32(data[2 * i]) * scale
+        out1[i] = np.float32(data[2 * i + 1]) * scale
+
+
+@kernel
+def _int16_channel(data, src, out):
+    scale = np.float32(1.0 / 32768.0)
+    for i in range(out.shape[0]):
+        out[i] = np.float32(data[i, src]) * scale
 
 
 def deinterleave_int16(data, keep, out):
     """``out[c, i] = data[i, keep[c]] / 32768`` in float32: interleaved 16-bit frames (as a
     file stores them) to channels-first samples at full scale ±1.
+
+    Mono files and stereo files whose two channels are both kept are read in sample order
+    (contiguous loops, which vectorise); other layouts a channel at a time.
 
     Parameters
     ----------
@@ -156,6 +248,34 @@ def deinterleave_int16(data, keep, out):
     keep : ndarray of int64, shape (channels,)
         File channels to take, in order.
     out : ndarray, shape (channels, n), float32
-        Written in place.
+        Written in place (fastest when its rows are contiguous, as a buffer's rows are).
     """
-    _deinterleave_int16(data, keep, out)
+    keep = [int(c) for c in keep]
+    width = data.shape[1]
+    if data.flags.c_contiguous and width == 1 and keep == [0]:
+        _int16_mono(data.reshape(-1), out[0])
+    elif data.flags.c_contiguous and width == 2 and keep == [0, 1]:
+        _int16_stereo(data.reshape(-1), out[0], out[1])
+    else:
+        for c, src in enumerate(keep):
+            _int16_channel(data, src, out[c])
+
+
+@kernel
+def _subtract_live(x, offset):
+    for i in range(x.shape[0]):
+        v = x[i]
+        x[i] = v - offset if v != 0.0 else v
+
+
+def subtract_offset(x, offset):
+    """Subtract ``offset`` from the non-zero samples of ``x`` in place (exact zeros, digital
+    silence, stay zero): ``x[x != 0] -= float32(offset)``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n,), float32, contiguous
+    offset : float
+    """
+    _subtract_live(x, np.float32(offset))
+

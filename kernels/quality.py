@@ -15,6 +15,44 @@ import numpy as np
 from kernels._jit import kernel
 
 
+_STRETCH = 64
+"""Samples checked at once when skipping over a run of zeros or a stretch without clipping
+(a fixed-length loop without early exit, which vectorises)."""
+
+
+@kernel
+def _zeros_from(x, j):
+    """First index ``>= j`` of a non-zero sample of ``x`` (``x.shape[0]`` if none)."""
+    n = x.shape[0]
+    while j + _STRETCH <= n:
+        seg = x[j : j + _STRETCH]
+        live = 0
+        for t in range(_STRETCH):
+            live += seg[t] != 0.0
+        if live:
+            break
+        j += _STRETCH
+    while j < n and x[j] == 0.0:
+        j += 1
+    return j
+
+
+@kernel
+def _zeros_back_from(x, i):
+    """Smallest ``i' <= i`` with ``x[i' : i]`` all zeros."""
+    while i >= _STRETCH:
+        seg = x[i - _STRETCH : i]
+        live = 0
+        for t in range(_STRETCH):
+            live += seg[t] != 0.0
+        if live:
+            break
+        i -= _STRETCH
+    while i > 0 and x[i - 1] == 0.0:
+        i -= 1
+    return i
+
+
 @kernel
 def _zero_runs(x, min_len, starts, ends):
     # A run of at least min_len samples holds a multiple of min_len: only those samples are
@@ -26,12 +64,8 @@ def _zero_runs(x, min_len, starts, ends):
         if x[p] != 0.0:
             p += min_len
             continue
-        i = p
-        while i > 0 and x[i - 1] == 0.0:
-            i -= 1
-        j = p + 1
-        while j < n and x[j] == 0.0:
-            j += 1
+        i = _zeros_back_from(x, p)
+        j = _zeros_from(x, p + 1)
         if j - i >= min_len:
             if k < starts.shape[0]:
                 starts[k] = i
@@ -44,22 +78,34 @@ def _zero_runs(x, min_len, starts, ends):
 @kernel
 def _clipped_count(x, level, min_run):
     # As _zero_runs: probe every min_run-th sample, follow a run out from a probe in it.
+    # Stretches of _STRETCH samples none of which reaches the level are skipped whole (no
+    # run can touch them).
     n = x.shape[0]
     count = 0
     p = 0
     while p < n:
-        if abs(x[p]) < level:
-            p += min_run
-            continue
-        i = p
-        while i > 0 and abs(x[i - 1]) >= level:
-            i -= 1
-        j = p + 1
-        while j < n and abs(x[j]) >= level:
-            j += 1
-        if j - i >= min_run:
-            count += j - i
-        p = -(-j // min_run) * min_run
+        stop = min(p + _STRETCH, n)
+        if stop - p == _STRETCH:
+            seg = x[p:stop]
+            hits = 0
+            for t in range(_STRETCH):
+                hits += abs(seg[t]) >= level
+            if hits == 0:
+                p = -(-stop // min_run) * min_run
+                continue
+        while p < stop:  # probe the stretch
+            if abs(x[p]) < level:
+                p += min_run
+                continue
+            i = p
+            while i > 0 and abs(x[i - 1]) >= level:
+                i -= 1
+            j = p + 1
+            while j < n and abs(x[j]) >= level:
+                j += 1
+            if j - i >= min_run:
+                count += j - i
+            p = -(-j // min_run) * min_run
     return count
 
 
@@ -87,28 +133,80 @@ def _outer_others(x, level):
 
 
 @kernel
+def _channel_stats(x):
+    """Peak magnitude, number and float64 sum of the non-zero samples of ``x`` (n,), float32.
+
+    The peak is returned as the bit pattern of a float32: the magnitudes of floats order as
+    their bit patterns without the sign bit do, and an integer maximum vectorises (a float
+    one does not under the project's fast-math set, which keeps NaN semantics). A NaN, which
+    the decoder's checks reject anyway, reads as the largest. The loop has no branches
+    (zeros add nothing to the sum), so it vectorises.
+    """
+    bits = x.view(np.int32)
+    top = 0
+    k = 0
+    acc = 0.0
+    for i in range(x.shape[0]):
+        v = x[i]
+        top = max(top, bits[i] & 0x7FFFFFFF)
+        k += v != 0.0
+        acc += np.float64(v)
+    return top, k, acc
+
+
+@kernel
+def _max_abs_diff(a, b):
+    """Largest ``|a[i] - b[i]|``, as the bit pattern of a float32 (see :func:`_channel_stats`)."""
+    chunk = np.empty(256, dtype=np.float32)  # differences of 256 samples at a time
+    bits = chunk.view(np.int32)
+    top = 0
+    n = a.shape[0]
+    for i0 in range(0, n, 256):
+        m = min(256, n - i0)
+        sa = a[i0 : i0 + m]
+        sb = b[i0 : i0 + m]
+        for t in range(m):
+            chunk[t] = abs(sa[t] - sb[t])
+        for t in range(m):
+            top = max(top, bits[t])
+    return top
+
+
+def _float32_of_bits(bits):
+    """The float32 whose bit pattern is ``bits`` (a non-negative int below 2**31)."""
+    return np.int32(bits).view(np.float32)
+
+
 def block_stats(x, lo, hi, peak, count, total):
     """Peak magnitude, number and float64 sum of the non-zero samples ``lo .. hi - 1`` of each
-    channel of ``x`` (channels, n), added into ``peak``, ``count`` and ``total`` (one entry per
-    channel); returns the largest ``|x[0] - x[1]|`` there (0 for one channel). No branches in
-    the loops, so they vectorise (zeros add nothing to the sum)."""
+    channel of a block.
+
+    Parameters
+    ----------
+    x : ndarray, shape (channels, n), float32
+    lo, hi : int
+        Samples to take.
+    peak : ndarray, shape (channels,), float32
+    count : ndarray, shape (channels,), int64
+    total : ndarray, shape (channels,), float64
+        Running figures, updated in place: the block's peak, number and sum are added in.
+
+    Returns
+    -------
+    numpy.float32
+        The largest ``|x[0] - x[1]|`` over those samples (0 for one channel or none).
+    """
+    hi = max(hi, lo)
     for c in range(x.shape[0]):
-        top = np.float32(0.0)
-        k = 0
-        acc = 0.0
-        for i in range(lo, hi):
-            v = x[c, i]
-            top = max(top, abs(v))
-            k += v != 0.0
-            acc += np.float64(v)
-        peak[c] = max(peak[c], top)
+        top, k, acc = _channel_stats(np.ascontiguousarray(x[c, lo:hi], dtype=np.float32))
+        peak[c] = max(peak[c], _float32_of_bits(top))
         count[c] += k
         total[c] += acc
-    diff = np.float32(0.0)
-    if x.shape[0] == 2:
-        for i in range(lo, hi):
-            diff = max(diff, abs(x[0, i] - x[1, i]))
-    return diff
+    if x.shape[0] != 2:
+        return np.float32(0.0)
+    a = np.ascontiguousarray(x[0, lo:hi], dtype=np.float32)
+    b = np.ascontiguousarray(x[1, lo:hi], dtype=np.float32)
+    return _float32_of_bits(_max_abs_diff(a, b))
 
 
 def zero_runs(x, min_len):

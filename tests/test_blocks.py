@@ -160,10 +160,21 @@ def test_deinterleave_int16():
 
     rng = np.random.default_rng(2)
     data = rng.integers(-32768, 32768, (1001, 2)).astype(np.int16)
-    for keep in ([0, 1], [1], [0]):
-        out = np.empty((len(keep), data.shape[0]), dtype=np.float32)
-        deinterleave_int16(data, np.array(keep, dtype=np.int64), out)
-        assert np.array_equal(out, data[:, keep].T.astype(np.float32) * np.float32(1 / 32768))
+    for frames, keep in ((data, [0, 1]), (data, [1]), (data, [0]), (data, [1, 0]), (data[:, :1].copy(), [0])):
+        out = np.empty((len(keep), frames.shape[0] + 3), dtype=np.float32)[:, 2:-1]  # rows of a buffer
+        deinterleave_int16(frames, np.array(keep, dtype=np.int64), out)
+        assert np.array_equal(out, frames[:, keep].T.astype(np.float32) * np.float32(1 / 32768))
+
+
+def test_subtract_offset_leaves_zeros():
+    from kernels.energy import subtract_offset
+
+    rng = np.random.default_rng(3)
+    x = np.where(rng.random(1000) < 0.3, 0.0, rng.uniform(-1, 1, 1000)).astype(np.float32)
+    expected = x.copy()
+    expected[expected != 0] -= np.float32(0.01)
+    subtract_offset(x, 0.01)
+    assert np.array_equal(x, expected)
 
 
 def test_frame_counts_from_runs_match_a_running_sum():
