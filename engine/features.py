@@ -277,30 +277,44 @@ class PathRun:
         """Track the frames ``own`` (a slice of frames) of the block ``x`` where ``gate``."""
         level = tracker.levels(x)
         part = (pitch_candidates(tracker, x, gate)[own], level[own], tracker.ratios(level, own.start, own.stop))
+        before = self.start + sum(p[0].n.shape[0] for p in self.parts)
         self.parts.append(part)
         n = part[0].n
         empty = np.flatnonzero(n == 0)
-        before = self.start + sum(p[0].n.shape[0] for p in self.parts[:-1])
         if empty.size:
-            self._solve(before + int(empty[-1]) + 1)
+            # The frames waiting from earlier blocks are joined with this block's frames up to
+            # its first frame without candidates; from there to its last such frame the path
+            # runs on this block's own arrays.
+            self._solve(before + int(empty[0]) + 1)
+            if empty[-1] > empty[0]:
+                self._solve(before + int(empty[-1]) + 1)
         elif before + n.shape[0] - self.start > MAX_RUN_FRAMES:
             # No frame without candidates for this long (not speech: a machine, noise):
             # cut the path here rather than hold every candidate.
             self._solve(before + n.shape[0])
 
     def _solve(self, end):
-        if len(self.parts) > 1:
-            cands = Candidates.join([p[0] for p in self.parts])
-            level = np.concatenate([p[1] for p in self.parts])
-            rr = np.concatenate([p[2] for p in self.parts])
-        else:
-            cands, level, rr = self.parts[0]
+        """Solve the waiting frames up to ``end`` (exclusive); frame ``end - 1`` waits on as
+        the start of the next run."""
         m = end - self.start
-        sl = slice(self.start, end)
-        self.f0[sl], self.voiced[sl] = self.tracker.path(cands[:m], level[:m], *self.refs, rr[:m])
-        # The last frame solved has no candidates (or is the last one): the next run starts there.
+        head, rest, k = [], [], 0  # pieces of the frames [0, m) and [m - 1, ...) of the parts
+        for cands, level, rr in self.parts:
+            size = cands.n.shape[0]
+            if k < m:
+                head.append((cands[: m - k], level[: m - k], rr[: m - k]))
+            if k + size > m - 1:
+                i = max(m - 1 - k, 0)
+                rest.append((cands[i:], level[i:], rr[i:]))
+            k += size
+        if len(head) > 1:
+            cands = Candidates.join([h[0] for h in head])
+            level = np.concatenate([h[1] for h in head])
+            rr = np.concatenate([h[2] for h in head])
+        else:
+            cands, level, rr = head[0]
+        self.f0[self.start : end], self.voiced[self.start : end] = self.tracker.path(cands, level, *self.refs, rr)
         self.start = end - 1
-        self.parts = [(cands[m - 1 :], level[m - 1 :], rr[m - 1 :])]
+        self.parts = rest
 
     def finish(self):
         """Solve what is left."""

@@ -52,11 +52,17 @@ def _gather_frames(x, hop, frames, window, out):
     win = window.shape[0]
     for r in range(frames.shape[0]):
         start = frames[r] * hop + hop // 2 - win // 2
-        for j in range(win):
-            t = start + j
-            out[r, j] = x[t] * window[j] if 0 <= t < n else 0.0
-        for j in range(win, out.shape[1]):
-            out[r, j] = 0.0
+        row = out[r]
+        if 0 <= start and start + win <= n:  # inside the signal: a loop that vectorises
+            seg = x[start:start + win]
+            for j in range(win):
+                row[j] = seg[j] * window[j]
+        else:
+            for j in range(win):
+                t = start + j
+                row[j] = x[t] * window[j] if 0 <= t < n else 0.0
+        for j in range(win, row.shape[0]):
+            row[j] = 0.0
 
 
 @kernel
