@@ -438,13 +438,13 @@ def _candidates(xp, xc, xw, centres, gate, factor, win_f, win_c, lag_min, lag_ma
         # energy is at or below ``tiny`` count as silence (NCCF 0)
         for k in range(nl):
             sab[k], e1[k], e2[k] = _segment_products(xc, pc, cc - hc, cc, win_c, lag_lo_c + k)
+        for k in range(nl):  # selects rather than branches: the loop vectorises
+            ok = e1[k] > tiny and e2[k] > tiny
+            q = sab[k] / (math.sqrt(e1[k] * e2[k]) if ok else 1.0)
+            buf[k] = min(1.0, max(-1.0, q)) if ok else 0.0
         vmax = 0.0
         for k in range(nl):
-            v = 0.0
-            if e1[k] > tiny and e2[k] > tiny:
-                v = min(1.0, max(-1.0, sab[k] / math.sqrt(e1[k] * e2[k])))
-            buf[k] = v
-            vmax = max(vmax, v)
+            vmax = max(vmax, buf[k])
         if vmax <= 0.0:
             continue
         thr = cand_ratio * vmax

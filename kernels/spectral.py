@@ -38,6 +38,8 @@ B. Hammarberg, B. Fritzell, J. Gauffin, J. Sundberg, L. Wedin, "Perceptual and a
 correlates of abnormal voice qualities", *Acta Oto-Laryngologica* 90, 1980, pp. 441-451.
 """
 
+import math
+
 import numpy as np
 import scipy.fft
 
@@ -124,8 +126,8 @@ def fft_size(win):
 def band_bins(band_hz, sample_rate, nfft):
     """Half-open bin range ``[lo, hi)`` of the bins whose frequency lies in ``[f_lo, f_hi)``."""
     f_lo, f_hi = band_hz
-    lo = int(np.ceil(f_lo * nfft / sample_rate - 1e-9))
-    hi = int(np.ceil(f_hi * nfft / sample_rate - 1e-9))
+    lo = math.ceil(f_lo * nfft / sample_rate - 1e-9)
+    hi = math.ceil(f_hi * nfft / sample_rate - 1e-9)
     return max(0, lo), min(nfft // 2 + 1, max(hi, lo))
 
 
