@@ -21,6 +21,9 @@ time is never timed:
   memory), Praat pitch (parselmouth ``to_pitch_ac``), librosa.yin,
   librosa.pyin (1-minute tile only: it is slow), webrtcvad (mode 2, 30 ms).
 
+The process keeps freed memory for reuse (``engine.heap.keep_freed_memory``), as the
+``callscan`` command and its batch workers do.
+
 Writes ``run-<stamp>.json`` and ``run-<stamp>.md`` to ``--out`` and prints the
 Markdown table. The machine may be shared: ratios from the same run mean more
 than absolute times.
@@ -128,7 +131,7 @@ def peak_rss_mb(path):
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child
     # of this (large) benchmark process would report the parent's peak.
     code = (
-        "import sys; from engine import analyze_call; analyze_call(sys.argv[1]);"
+        "import sys; from engine import analyze_call, keep_freed_memory; keep_freed_memory(); analyze_call(sys.argv[1]);"
         "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -291,6 +294,9 @@ def main(argv=None):
     ap.add_argument("--no-anchors", action="store_true")
     ap.add_argument("--no-startup", action="store_true")
     args = ap.parse_args(argv)
+    from engine.heap import keep_freed_memory
+
+    keep_freed_memory()  # as `callscan` and its batch workers run (engine.heap)
     if not CALL.exists():
         sys.exit(f"the real call is missing: {CALL}")
     x, sr = sf.read(CALL, dtype="float32", always_2d=True)

@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 from engine.analyze import analyze_call  # noqa: E402
 from engine.errors import CallscanError, DecodeError, ParameterError  # noqa: E402
+from engine.heap import keep_freed_memory  # noqa: E402
 from engine.params import Params  # noqa: E402
 
-__all__ = ["analyze_call", "CallscanError", "DecodeError", "ParameterError", "Params", "__version__"]
+__all__ = ["analyze_call", "CallscanError", "DecodeError", "ParameterError", "Params", "keep_freed_memory", "__version__"]

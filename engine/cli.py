@@ -10,6 +10,7 @@ import sys
 import click
 
 from engine.errors import CallscanError
+from engine.heap import keep_freed_memory
 from engine.params import Params
 from engine.writers import FORMATS, SEGMENT_FORMATS
 
@@ -53,6 +54,7 @@ RULES = click.option(
 @click.version_option(package_name="callscan")
 def main():
     """Measure recorded two-party calls: talk, overlap, dead air and more."""
+    keep_freed_memory()  # the per-block arrays are reused rather than mapped anew (engine.heap)
 
 
 @main.command()

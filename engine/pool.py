@@ -25,6 +25,7 @@ from collections import Counter, deque
 from multiprocessing import connection
 
 from engine.errors import BatchFatalError
+from engine.heap import keep_freed_memory
 from engine.warmup import check_identity, warm_up, worker_identity
 from engine.work import encode_entry, failed_entry, run_one
 
@@ -42,6 +43,7 @@ def available_cores():
 def _worker_main(conn, work):
     """Body of a worker process: warm up, then analyse one file per message."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    keep_freed_memory()
     try:
         if work.warmup:
             warm_up(work.params)
