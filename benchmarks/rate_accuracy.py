@@ -122,6 +122,17 @@ per-subset r (prompts, EMO-DB, MFA) in parentheses where one subset decides:
   ratio, others a weak vowel). Capping at 2 or 3.5 times the low band, or in unvoiced
   frames only, does no better.
 
+A second estimator that counts nothing, the modulation spectrum of the band-power envelope
+over an utterance's speech frames (after Morgan & Fosler-Lussier 1998; centroid, peak or
+autocorrelation period of 1-12 Hz, on dB, power^0.3 or linear envelopes): alone 0.33-0.63 /
+0.29-0.61 pooled and mostly under 0.45 within a subset. Averaged with the count, as those
+authors did, 0.757-0.788 / 0.744-0.780. Used as a floor under the count (``max(count rate,
+0.9 x modulation rate)``, the constant chosen with each subset left out in turn) 0.811 /
+0.821, but MFA falls (0.730 -> 0.702 / 0.733 -> 0.652): the gain corrects the level of
+whole subsets, not the order within them (the estimate, partialled on the count, adds
+nothing within a subset). Syllabic rhythm spread over 3-8 Hz in 1-4 s of speech and the
+stress and word rhythm below 3 Hz pull any such read-out towards the middle of the band.
+
 Against the phone labels (a nucleus within 20 ms of a vowel finds it), at 8 kHz the
 nuclei find 230 of the 248 EMO-DB vowels: 13 of the 18 missed lose the dip test, 3 are
 unvoiced, 2 have no peak; EMO-DB's undercount is mostly the canonical syllables without a
@@ -130,6 +141,8 @@ vowel. Of the 190 MFA vowels 125 are found: 24 lie outside speech, 21 lose the d
 the dip test are unstressed syllables on the slope of a stressed one and vowel sequences
 without a dip.
 
+N. Morgan and E. Fosler-Lussier, "Combining multiple estimators of speaking rate", *Proc.
+ICASSP* 1998, pp. 729-732.
 D. Wang and S. S. Narayanan, "Robust speech rate estimation for spontaneous speech", *IEEE
 Trans. Audio, Speech, and Language Processing* 15(8), 2007, pp. 2190-2201.
 P. Mermelstein, "Automatic segmentation of speech into syllabic units", *J. Acoust. Soc. Am.*
