@@ -167,8 +167,8 @@ def window_percentiles(values, valid, starts, ends, qs):
     if values.ndim != 1 or valid.shape != values.shape:
         raise ValueError(f"values and valid must be 1-D and of one shape; got {values.shape}, {valid.shape}")
     n = values.shape[0]
-    starts = np.clip(np.asarray(starts, dtype=np.int64), 0, n)
-    ends = np.clip(np.asarray(ends, dtype=np.int64), 0, n)
+    starts = np.minimum(np.maximum(np.asarray(starts, dtype=np.int64), 0), n)
+    ends = np.minimum(np.maximum(np.asarray(ends, dtype=np.int64), 0), n)
     ends = np.maximum(ends, starts)
     qs = np.asarray(qs, dtype=np.float64)
     # only the valid values, each window moved onto them

@@ -145,7 +145,7 @@ class FrameCounts:
         -------
         numpy.int64 or ndarray of int64, shaped like ``i``
         """
-        i = np.clip(i, 0, self.n)
+        i = np.minimum(np.maximum(i, 0), self.n)  # (np.clip costs ten times more on a few values)
         k = np.searchsorted(self.ends, i, side="right")  # runs that end by frame i
         return self.before[k] + np.maximum(i - self.starts[k], 0)  # and the part of run k before i
 
