@@ -13,7 +13,7 @@ time is never timed:
   calls;
 * the whole pipeline: CPU seconds and x-real-time per core (call seconds per CPU
   second, single-threaded), and peak memory (max RSS of a fresh process), also on a
-  4-hour tile (``--long-minutes``, timed once, no anchors);
+  4-hour tile (``--long-minutes``, least of two runs, no anchors);
 * start-up: wall time of ``callscan analyze`` on the 3-minute call in fresh processes,
   cold (empty Numba cache) and warm;
 * the anchors in the same run on the same audio: call-ai-metrics (energy-only
@@ -290,7 +290,7 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, nargs="+", default=[1, 3, 10, 60])
     ap.add_argument("--out", type=pathlib.Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--long-minutes", type=float, nargs="*", default=[240],
-                    help="longer calls timed once, for memory and linearity, without anchors")
+                    help="longer calls (least of two runs), for memory and linearity, without anchors")
     ap.add_argument("--no-anchors", action="store_true")
     ap.add_argument("--no-startup", action="store_true")
     args = ap.parse_args(argv)
@@ -316,8 +316,8 @@ def main(argv=None):
             sf.write(path, y.T, rate, subtype="PCM_16")
             long = minutes in args.long_minutes and minutes not in args.minutes
             # best of several runs: the machine may be shared, and the least time is the
-            # one least disturbed (about 20 s of pipeline time per row; the long ones once)
-            repeat = 1 if long else max(3, min(30, int(1200 / seconds)))
+            # one least disturbed (about 20 s of pipeline time per row; the long ones twice)
+            repeat = 2 if long else max(3, min(30, int(1200 / seconds)))
             row = bench(path, seconds, rate, with_pyin=minutes == min(args.minutes),
                         with_anchors=not (args.no_anchors or long), repeat=repeat)
             path.unlink()
