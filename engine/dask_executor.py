@@ -116,17 +116,23 @@ class DaskExecutor:
             owner = {}
             running = as_completed()
 
-            def submit_next():
-                task = next(pending, None)
-                if task is None:
-                    return
+            def submit(task, attempt=""):
                 fut = client.submit(
                     dask_task, self.work, task[1], self.timeout,
-                    key=f"callscan-{token}-{task[0]}", pure=False,
+                    key=f"callscan-{token}-{task[0]}{attempt}", pure=False,
                 )
                 owner[fut.key] = task
                 running.add(fut)
 
+            def submit_next():
+                task = next(pending, None)
+                if task is not None:
+                    submit(task)
+
+            # Dask blames every task a dying worker held, queued or running, so a file that
+            # kills workers can take a sound file queued beside it past allowed-failures with
+            # it: a file killed so is tried once more, on its own key, before its row says so.
+            again = set()
             self.first_task_at = time.monotonic()
             for _ in range(window):
                 submit_next()
@@ -135,9 +141,14 @@ class DaskExecutor:
                 try:
                     status, line = fut.result()
                 except KilledWorker:
+                    if index not in again:
+                        again.add(index)
+                        fut.release()
+                        submit((index, path), "-again")
+                        continue
                     message = (
                         f"{path}: every Dask worker that ran this file died "
-                        "(as often as distributed.scheduler.allowed-failures allows)"
+                        "(as often as distributed.scheduler.allowed-failures allows, twice)"
                     )
                     status, line = "failed", encode_entry(failed_entry(path, self.work, "worker_crash", message))
                 except Exception as exc:  # noqa: BLE001 - becomes the file's row

@@ -80,3 +80,33 @@ def test_a_file_that_kills_dask_workers_gets_one_worker_crash_row(cluster, tmp_p
     assert [row["status"] for row in rows] == ["ok", "ok", "failed", "ok"]
     assert rows[2]["path"] == str(poison) and rows[2]["error_kind"] == "worker_crash"
     assert r.failed == {"worker_crash": 1}
+
+
+def crashing_once_analysis(path, params=None, events=False):
+    """Kills its own process the first time it meets a 'flaky' file (a marker file beside it
+    records the visit), then analyses it as usual."""
+    marker = str(path) + ".visited"
+    if "flaky" in os.path.basename(path) and not os.path.exists(marker):
+        open(marker, "w").close()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return analyze_call(path, params=params, events=events)
+
+
+def test_a_file_refused_with_a_dying_worker_is_tried_once_more(tmp_path):
+    """With allowed-failures 0, Dask refuses every task of a worker that dies: the file that was
+    there is submitted again and gets its own row (here: it is sound the second time)."""
+    import dask
+    from distributed import LocalCluster
+
+    folder = tmp_path / "in"
+    calls(folder, 3)
+    (folder / "call_1.wav").rename(folder / "call_1_flaky.wav")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, silence_logs=logging.ERROR,
+    ) as c:
+        r = run_batch([folder], tmp_path / "out", executor=c.scheduler_address, analysis=crashing_once_analysis)
+    rows = pq.read_table(tmp_path / "out" / "calls.parquet").to_pylist()
+    assert [row["status"] for row in rows] == ["ok", "ok", "ok"]
+    assert os.path.exists(folder / "call_1_flaky.wav.visited")  # it did kill a worker once
+    assert r.failed == {}
