@@ -316,8 +316,9 @@ def main(argv=None):
             sf.write(path, y.T, rate, subtype="PCM_16")
             long = minutes in args.long_minutes and minutes not in args.minutes
             # best of several runs: the machine may be shared, and the least time is the
-            # one least disturbed (about 20 s of pipeline time per row; the long ones twice)
-            repeat = 2 if long else max(3, min(30, int(1200 / seconds)))
+            # one least disturbed (about 20 s of pipeline time per row, at least 5 runs; the
+            # long ones twice)
+            repeat = 2 if long else max(5, min(30, int(1200 / seconds)))
             row = bench(path, seconds, rate, with_pyin=minutes == min(args.minutes),
                         with_anchors=not (args.no_anchors or long), repeat=repeat)
             path.unlink()
