@@ -103,7 +103,7 @@ def test_a_file_refused_with_a_dying_worker_is_tried_once_more(tmp_path):
     (folder / "call_1.wav").rename(folder / "call_1_flaky.wav")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR,
+        dashboard_address=":0", silence_logs=logging.ERROR,  # the module's cluster holds 8787
     ) as c:
         r = run_batch([folder], tmp_path / "out", executor=c.scheduler_address, analysis=crashing_once_analysis)
     rows = pq.read_table(tmp_path / "out" / "calls.parquet").to_pylist()
