@@ -4,7 +4,7 @@ The passes over a call allocate the same few arrays of 0.1-3 MB for every block 
 windowed frames and their spectra, the pitch tracker's candidates, the read buffers) and
 again for every call. glibc's allocator maps arrays that large afresh from the kernel and
 gives them back when they are freed (``mmap``/``munmap``, or trimming the heap's top), so
-each one is paid for again in page faults: about 2,400 per 1-minute stereo call, a fifth of
+each one is paid for again in page faults: about 2,400 per 1-minute stereo call, a sixth of
 its CPU time on a 2-core virtual machine. With a higher mapping threshold and trim
 threshold the allocator serves them from memory the process already holds.
 
