@@ -113,7 +113,9 @@ def _square_sums(x, start, unit, sums):
     hi = max(min((n - start) // unit, m), lo)
     # (a kernel of its own: compiled apart, its loops index from 0 and vectorise)
     _run_square_sums(x[max(start + lo * unit, 0) :], unit, sums[lo:hi])
-    for j in list(range(lo)) + list(range(hi, m)):  # runs reaching beyond an end of x
+    for j in range(m):  # runs reaching beyond an end of x
+        if lo <= j < hi:
+            continue
         a = start + j * unit
         acc = 0.0
         for t in range(max(a, 0), min(a + unit, n)):
