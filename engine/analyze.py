@@ -98,11 +98,30 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
     engine.errors.CallscanError
         When the input cannot be analysed; the message names the file and the reason.
     """
-    from engine import __version__
-
     params = params or Params()
     audio = open_call(source, sample_rate, params)
-    frames = frame_features(audio, params)
+    return call_record(audio, frame_features(audio, params), params, events=events, call_id=call_id)
+
+
+def call_record(audio, frames, params, *, events=False, call_id=None):
+    """The record of a call from its opened audio and its frame features (:func:`analyze_call`).
+
+    Parameters
+    ----------
+    audio : engine.stream.FileSource or MemorySource
+        What :func:`open_call` returned.
+    frames : engine.features.Frames
+        ``frame_features(audio, params)``.
+    params : engine.params.Params
+    events, call_id
+        As for :func:`analyze_call`.
+
+    Returns
+    -------
+    dict
+    """
+    from engine import __version__
+
     path = audio.path
     record = {
         "path": path,

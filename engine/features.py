@@ -15,7 +15,7 @@ from engine.stream import MemorySource, block_frames
 from kernels import framing
 from kernels.activity import speech_activity
 from kernels.energy import frame_levels
-from kernels.pitch import Candidates, F0Tracker, track_f0
+from kernels.pitch import Candidates, F0Tracker
 from kernels.quality import RunTracker, block_stats
 from kernels.runs import drop_short, mask_to_runs
 from kernels.spectral import band_features, fft_size, frame_spectra, hann, spectral_features
@@ -432,22 +432,6 @@ def pitch_pass(source, hop, context, tracker, refs, speech, ch, f0, voiced):
         g[f0_ - b0 : f1 - b0] = speech[ch, f0_:f1]
         path.add(tracker, x[ch], g, slice(f0_ - b0, f1 - b0))
     path.finish()
-
-
-def pitch_frames(audio, speech, hop, pp):
-    """F0 and voicing of every channel of decoded audio, gated by ``speech`` when ``pp.gate``.
-
-    Returns
-    -------
-    f0_hz : ndarray, shape (channels, n_frames), float32
-    voiced : ndarray, shape (channels, n_frames), bool
-    """
-    out = [
-        track_f0(ch, audio.sample_rate, hop, fmin=pp.fmin_hz, fmax=pp.fmax_hz, gate=speech[c] if pp.gate else None)
-        for c, ch in enumerate(audio.samples)
-    ]
-    n = speech.shape[1]
-    return np.stack([o[0][:n] for o in out]), np.stack([o[1][:n] for o in out])
 
 
 def bridge_hold(hold, speech, max_gap):

@@ -19,8 +19,8 @@ import numpy as np
 
 from engine import timeline as tl
 from engine.errors import CallscanError
+from engine.features import frame_features
 from engine.params import Params
-from kernels import framing
 
 COLORS = {
     "agent": "#1f6fb4",
@@ -97,7 +97,10 @@ class CallView:
 
 
 def call_view(source, sample_rate=None, params=None, *, record=None, events=None):
-    """Analyse a call (unless its record and events are given) and track its pitch.
+    """Analyse a call and take the pitch its measures used.
+
+    The audio is read a block at a time (``engine.stream``), so a picture of a long call
+    needs no more memory than its analysis.
 
     Parameters
     ----------
@@ -108,32 +111,27 @@ def call_view(source, sample_rate=None, params=None, *, record=None, events=None
         The parameters of the analysis (and of a given record).
     record, events : dict and list of dict, optional
         A record and its events from an earlier analysis (e.g. a batch's
-        tables); both or neither. Pitch is then tracked on their speech.
+        tables); both or neither. They are drawn as given; the analysis then
+        only supplies the pitch.
 
     Returns
     -------
     CallView
     """
-    from engine.analyze import analyze_call, load
-    from engine.features import pitch_frames
+    from engine.analyze import call_record, open_call
 
     params = params or Params()
+    audio = open_call(source, sample_rate, params)
+    frames = frame_features(audio, params)
     if record is None or events is None:
-        record = analyze_call(source, sample_rate, params, events=True)
+        record = call_record(audio, frames, params, events=True)
         events = record.pop("events")
-    audio = load(source, sample_rate, params)
-    hop = framing.hop_samples(audio.sample_rate, params.frame.hop_s)
-    hop_s = hop / audio.sample_rate
-    n = framing.n_frames(audio.samples.shape[1], hop)
     if record.get("mode") == "mono":
         lanes = [(None, 0)]
     else:
         lanes = [("agent", params.agent_channel), ("customer", 1 - params.agent_channel)]
-    speech = np.zeros((audio.samples.shape[0], n), dtype=bool)
-    for party, ch in lanes:
-        speech[ch] = tl.speech_mask(events, party, n, hop_s)
-    f0, _ = pitch_frames(audio, speech, hop, params.pitch)
-    return CallView(record=record, events=list(events), hop_s=hop_s, f0_hz={p: f0[ch] for p, ch in lanes})
+    return CallView(record=record, events=list(events), hop_s=frames.hop_s,
+                    f0_hz={p: frames.f0_hz[ch] for p, ch in lanes})
 
 
 def plot_call(source, output=None, *, sample_rate=None, params=None, record=None, events=None, dpi=100):

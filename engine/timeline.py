@@ -76,29 +76,6 @@ def merge_intervals(spans, min_gap_s=0.0, min_width_s=0.0):
     return out
 
 
-def speech_mask(events, party, n_frames, hop_s):
-    """Frame mask of one party's speech events (the inverse of the runs they came from).
-
-    Parameters
-    ----------
-    events : list of dict
-    party : str or None
-        ``"agent"``, ``"customer"``, or None for a mono call's speech.
-    n_frames : int
-    hop_s : float
-
-    Returns
-    -------
-    ndarray, shape (n_frames,), bool
-    """
-    mask = np.zeros(n_frames, dtype=bool)
-    for start, end in intervals(events, "speech", party):
-        a = max(0, round(start / hop_s))
-        b = min(n_frames, round(end / hop_s))
-        mask[a:b] = True
-    return mask
-
-
 def pitch_band(f0_hz, hop_s, bin_s, low=10.0, high=90.0):
     """Median and percentile band of a pitch contour per time bin.
 

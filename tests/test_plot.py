@@ -116,6 +116,20 @@ def test_an_hour_long_call_is_summarised_not_cluttered(tmp_path):
     assert colour_pixels(out, COLORS["customer"]) > 1000
 
 
+def test_a_file_is_read_in_blocks_not_decoded_whole(monkeypatch):
+    # A picture of a long call needs no more memory than its analysis: the pitch is the
+    # analysis's own (read a block at a time), never tracked again on the decoded call.
+    import engine.analyze
+
+    def decode_whole(*args, **kwargs):
+        raise AssertionError("the whole call was decoded")
+
+    monkeypatch.setattr(engine.analyze, "load", decode_whole)
+    view = call_view(str(FIXTURES / "interruptions.flac"))
+    assert np.isfinite(view.f0_hz["agent"]).sum() > 100
+    assert view.f0_hz["agent"].size == view.f0_hz["customer"].size
+
+
 def test_a_mono_call_gets_one_speech_lane(tmp_path):
     x, sr = sf.read(FIXTURES / "demo_call.wav", dtype="float32")
     view = call_view(x.T[:1], sample_rate=sr)

@@ -5,7 +5,6 @@ import pytest
 
 from engine import timeline as tl
 from engine.plot import tick_step_s
-from kernels.runs import mask_to_runs
 
 
 def test_merge_intervals_closes_gaps_under_a_pixel_and_widens_short_marks():
@@ -15,17 +14,6 @@ def test_merge_intervals_closes_gaps_under_a_pixel_and_widens_short_marks():
     assert tl.merge_intervals([], 1.0, 1.0).shape == (0, 2)
     # Nothing merges when the gaps are wider than a pixel.
     np.testing.assert_allclose(tl.merge_intervals(spans, 0.1, 0.0)[:, 0], [0.0, 1.2, 5.0, 9.0])
-
-
-def test_speech_mask_inverts_the_runs_the_speech_events_came_from():
-    rng = np.random.default_rng(3)
-    hop_s = 0.01
-    mask = np.repeat(rng.random(60) < 0.5, rng.integers(1, 40, 60))
-    starts, ends = mask_to_runs(mask)
-    events = [{"kind": "speech", "party": "agent", "start_s": round(a * hop_s, 6), "end_s": round(b * hop_s, 6)}
-              for a, b in zip(starts, ends)]
-    events.append({"kind": "speech", "party": "customer", "start_s": 0.0, "end_s": 1.0})
-    np.testing.assert_array_equal(tl.speech_mask(events, "agent", mask.size, hop_s), mask)
 
 
 def test_pitch_band_gives_median_and_percentiles_per_bin_and_nan_where_unvoiced():
