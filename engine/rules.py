@@ -6,14 +6,19 @@ A rules file is TOML with one table per rule under ``[rules]``::
     when = "interruptions_by_agent >= 3"
     description = "The agent talked over the customer three times or more."
 
-``when`` is one or more comparisons ``FIELD OP VALUE`` joined by ``and`` and ``or``
-(``and`` binds tighter than ``or``; no parentheses). ``FIELD`` is a record field
-(``callscan measures``) whose values are numbers or strings; ``OP`` is one of
-``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=`` (strings: ``==`` and ``!=`` only);
-``VALUE`` is a number, or a quoted string for a string field. A comparison on a
-field that is null in the record (a mono call, too little speech, a failed file) is
-false: a null never fires a rule. Rules are checked when the file is read, before any
-call is analysed; nothing in a rule is ever executed as code.
+``when`` is comparisons ``FIELD OP VALUE`` joined by ``and`` and ``or``, negated by
+``not`` and grouped by parentheses (``not`` binds tightest, then ``and``, then ``or``).
+``FIELD`` is a record field (``callscan measures``) whose values are numbers or strings;
+``OP`` is one of ``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=`` (strings: ``==`` and ``!=``
+only); ``VALUE`` is a number, or a quoted string for a string field.
+
+A comparison on a field that is null in the record (a mono call, too little speech) is
+*unknown*, and the logic is three-valued (Kleene's, as SQL's): ``not`` of unknown is
+unknown; ``and`` is false when a part is false, else unknown when a part is unknown; ``or``
+is true when a part is true, else unknown when a part is unknown. A rule fires only when its
+condition is true, so a null never fires a rule, negated or not: ``not (dead_air_count > 3)``
+does not fire on a call whose dead air could not be measured. Rules are checked when the file
+is read, before any call is analysed; nothing in a rule is ever executed as code.
 """
 
 import difflib
@@ -40,6 +45,7 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
       | (?P<op><=|>=|==|!=|<|>)
+      | (?P<paren>[()])
       | (?P<string>"[^"]*"|'[^']*')
       | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
     )""",
@@ -49,42 +55,88 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True)
 class Condition:
-    """``field op value``: false when the record's field is null or missing."""
+    """``field op value``: unknown (None) when the record's field is null or missing."""
 
     field: str
     op: str
     value: object
 
-    def holds(self, record):
-        """Whether the condition holds for ``record`` (a dict)."""
+    def truth(self, record):
+        """True, False, or None (unknown) for ``record`` (a dict)."""
         x = record.get(self.field)
         if x is None:
-            return False
+            return None
         return bool(OPERATORS[self.op](x, self.value))
+
+    def fields(self):
+        """The record fields the condition reads."""
+        return {self.field}
+
+
+@dataclass(frozen=True)
+class Not:
+    """``not part``: unknown stays unknown."""
+
+    part: object
+
+    def truth(self, record):
+        t = self.part.truth(record)
+        return None if t is None else not t
+
+    def fields(self):
+        return self.part.fields()
+
+
+@dataclass(frozen=True)
+class _Junction:
+    """Parts joined by ``and`` or ``or``: the ``decides`` value of any part decides the
+    whole; otherwise an unknown part leaves it unknown; otherwise it is ``not decides``."""
+
+    parts: tuple
+    decides = None
+
+    def truth(self, record):
+        seen = [p.truth(record) for p in self.parts]
+        return self.decides if self.decides in seen else None if None in seen else not self.decides
+
+    def fields(self):
+        return set().union(*(p.fields() for p in self.parts))
+
+
+class And(_Junction):
+    """``a and b and ...``: false if a part is false, else unknown if a part is unknown."""
+
+    decides = False
+
+
+class Or(_Junction):
+    """``a or b or ...``: true if a part is true, else unknown if a part is unknown."""
+
+    decides = True
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A named condition in disjunctive form: any of the ``and`` groups holds.
+    """A named condition.
 
     Attributes
     ----------
     name : str
     when : str
         The condition as written.
-    any_of : tuple of tuple of Condition
-        ``or`` of ``and`` groups.
+    condition : Condition, Not, And or Or
+        The parsed condition.
     description : str
     """
 
     name: str
     when: str
-    any_of: tuple
+    condition: object
     description: str = ""
 
     def fires(self, record):
-        """Whether the rule holds for ``record``."""
-        return any(all(c.holds(record) for c in group) for group in self.any_of)
+        """Whether the rule's condition is true for ``record`` (unknown does not fire)."""
+        return self.condition.truth(record) is True
 
 
 def comparable_fields():
@@ -124,18 +176,19 @@ def _value(kind, raw, field, op, where):
 
 
 def parse_condition(text, where="rule"):
-    """Parse a ``when`` expression into ``or`` groups of ``and`` conditions.
+    """Parse a ``when`` expression (module docstring).
 
     Parameters
     ----------
     text : str
-        E.g. ``"dead_air_longest_s > 10 or dead_air_count >= 3"``.
+        E.g. ``"dead_air_longest_s > 10 or (dead_air_count >= 3 and not mode == 'mono')"``.
     where : str
         Named in error messages (the file and the rule).
 
     Returns
     -------
-    tuple of tuple of Condition
+    Condition, Not, And or Or
+        A single comparison, or the tree of ``not``, ``and`` and ``or`` over them.
 
     Raises
     ------
@@ -144,33 +197,74 @@ def parse_condition(text, where="rule"):
     """
     if not isinstance(text, str) or not text.strip():
         raise RuleError(f"{where}: 'when' must be a non-empty string such as \"dead_air_longest_s > 10\"")
-    fields = comparable_fields()
-    tokens = _tokens(text, where)
-    groups, group, i = [], [], 0
-    while True:
-        if i + 3 > len(tokens):
-            raise RuleError(f"{where}: incomplete comparison in {text!r}; write FIELD OP VALUE, e.g. turns > 5")
-        (k1, name), (k2, op), (k3, raw) = tokens[i:i + 3]
-        if k1 != "word":
-            raise RuleError(f"{where}: expected a field name, got {name!r} in {text!r}")
-        if name not in fields:
-            close = difflib.get_close_matches(name, list(fields), n=3)
+    return _Parser(_tokens(text, where), text, where).parse()
+
+
+class _Parser:
+    """Recursive descent over the tokens: ``or`` of ``and`` of (``not``) atoms, an atom being a
+    comparison or a parenthesised expression."""
+
+    def __init__(self, tokens, text, where):
+        self.tokens, self.text, self.where, self.i = tokens, text, where, 0
+        self.fields = comparable_fields()
+
+    def fail(self, message):
+        raise RuleError(f"{self.where}: {message} in {self.text!r}")
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
+
+    def take_word(self, word):
+        if self.peek() == ("word", word):
+            self.i += 1
+            return True
+        return False
+
+    def parse(self):
+        tree = self.either()
+        if self.i < len(self.tokens):
+            kind, raw = self.peek()
+            self.fail("unmatched ')'" if raw == ")" else f"expected 'and' or 'or', got {raw!r}")
+        return tree
+
+    def either(self):
+        parts = [self.both()]
+        while self.take_word("or"):
+            parts.append(self.both())
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+
+    def both(self):
+        parts = [self.negated()]
+        while self.take_word("and"):
+            parts.append(self.negated())
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def negated(self):
+        if self.take_word("not"):
+            return Not(self.negated())
+        if self.peek() == ("paren", "("):
+            self.i += 1
+            inner = self.either()
+            if self.peek() != ("paren", ")"):
+                self.fail("a '(' is not closed")
+            self.i += 1
+            return inner
+        return self.comparison()
+
+    def comparison(self):
+        if self.i + 3 > len(self.tokens):
+            self.fail("incomplete comparison; write FIELD OP VALUE, e.g. turns > 5")
+        (k1, name), (k2, op), (k3, raw) = self.tokens[self.i:self.i + 3]
+        if k1 != "word" or name in ("and", "or", "not"):
+            self.fail(f"expected a field name, got {name!r}")
+        if name not in self.fields:
+            close = difflib.get_close_matches(name, list(self.fields), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else "; `callscan measures` lists the fields"
-            raise RuleError(f"{where}: unknown field {name!r}{hint}")
+            raise RuleError(f"{self.where}: unknown field {name!r}{hint}")
         if k2 != "op":
-            raise RuleError(f"{where}: bad operator {op!r} after {name}; use one of {' '.join(OPERATORS)}")
-        group.append(Condition(name, op, _value(k3, raw, fields[name], op, where)))
-        i += 3
-        if i == len(tokens):
-            groups.append(tuple(group))
-            return tuple(groups)
-        kind, word = tokens[i]
-        if kind != "word" or word not in ("and", "or"):
-            raise RuleError(f"{where}: expected 'and' or 'or', got {word!r} in {text!r}")
-        if word == "or":
-            groups.append(tuple(group))
-            group = []
-        i += 1
+            raise RuleError(f"{self.where}: bad operator {op!r} after {name}; use one of {' '.join(OPERATORS)}")
+        self.i += 3
+        return Condition(name, op, _value(k3, raw, self.fields[name], op, self.where))
 
 
 class RuleSet:

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.errors import RuleError
-from engine.rules import Condition, load_rules, parse_condition, rules_from_mapping
+from engine.rules import And, Condition, Not, Or, load_rules, parse_condition, rules_from_mapping
 from tests.conftest import FIXTURES, ROOT
 from tests.test_batch_cli import cut
 
@@ -24,13 +24,14 @@ def write(tmp_path, text, name="rules.toml"):
     return str(path)
 
 
-def test_parse_and_or_precedence():
-    groups = parse_condition("turns > 5 and overlap_s >= 2.5 or mode == 'mono'")
-    assert groups == (
-        (Condition("turns", ">", 5), Condition("overlap_s", ">=", 2.5)),
-        (Condition("mode", "==", "mono"),),
-    )
-    assert parse_condition("dead_air_longest_s<-1e1") == ((Condition("dead_air_longest_s", "<", -10.0),),)
+def test_parse_precedence_not_and_or_and_parentheses():
+    turns, overlap, mono = Condition("turns", ">", 5), Condition("overlap_s", ">=", 2.5), Condition("mode", "==", "mono")
+    assert parse_condition("turns > 5 and overlap_s >= 2.5 or mode == 'mono'") == Or((And((turns, overlap)), mono))
+    assert parse_condition("turns > 5 and (overlap_s >= 2.5 or mode == 'mono')") == And((turns, Or((overlap, mono))))
+    assert parse_condition("not turns > 5 and overlap_s >= 2.5") == And((Not(turns), overlap))
+    assert parse_condition("not (turns > 5 and overlap_s >= 2.5)") == Not(And((turns, overlap)))
+    assert parse_condition("((not not mode == 'mono'))") == Not(Not(mono))
+    assert parse_condition("dead_air_longest_s<-1e1") == Condition("dead_air_longest_s", "<", -10.0)
 
 
 @pytest.mark.parametrize(
@@ -49,8 +50,14 @@ def test_parse_and_or_precedence():
         ("warnings == 'x'", "unknown field"),
         ("turns > 3 and", "incomplete comparison"),
         ("turns > 3 nor turns < 1", "expected 'and' or 'or'"),
+        ("(turns > 3", "'(' is not closed"),
+        ("turns > 3)", "unmatched ')'"),
+        ("not", "incomplete comparison"),
+        ("turns > 3 and not", "incomplete comparison"),
+        ("() and turns > 3", "expected a field name"),
+        ("turns > 3 (or turns < 1)", "expected 'and' or 'or'"),
         ("", "non-empty"),
-        ("__import__('os') > 1", "cannot read"),
+        ("__import__('os') > 1", "unknown field '__import__'"),
     ],
 )
 def test_bad_conditions_are_refused_with_a_reason(when, says):
@@ -96,9 +103,27 @@ def test_evaluation_and_null_never_fires():
     assert applied["flags"] == ["many_turns", "either", "mono"]
 
 
+def test_three_valued_logic_keeps_nulls_from_firing():
+    rules = ruleset(
+        negated="not dead_air_count > 3",
+        negated_group="not (dead_air_count > 3 or turns > 100)",
+        either="dead_air_count > 3 or turns >= 3",
+        both="not dead_air_count > 3 and turns >= 3",
+        false_part="dead_air_count > 3 and turns > 100",
+        nested="(turns >= 3 or dead_air_count > 3) and not (mode == 'mono')",
+    )
+    known = {"status": "ok", "mode": "stereo", "turns": 3, "dead_air_count": 1}
+    assert rules.flags(known) == ["negated", "negated_group", "either", "both", "nested"]
+    # dead_air_count null: unknown, and not unknown is unknown; only the parts that are
+    # decided without it fire (true `or` anything is true)
+    unknown = dict(known, dead_air_count=None)
+    assert rules.flags(unknown) == ["either", "nested"]
+    assert rules.flags(dict(unknown, turns=1000)) == ["either", "nested"]  # negated_group: not (unknown or true) is false
+
+
 def test_example_rules_cover_the_coaching_points():
     rules = load_rules(EXAMPLE)
-    used = {c.field for r in rules.rules for group in r.any_of for c in group}
+    used = set().union(*(r.condition.fields() for r in rules.rules))
     assert {"interruptions_by_agent", "dead_air_longest_s", "agent_backchannels_per_min", "agent_talk_share",
             "agent_agitation"} <= used
     assert all(r.description for r in rules.rules)
