@@ -367,19 +367,28 @@ def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel,
             want[own] = wanted[ch, f0:f1]
             g = np.zeros(m, dtype=np.bool_)
             g[own] = gate[ch, f0:f1]
+            wanted_at, grid_at = hold_grid(want, b0, lag)
+            grid = np.zeros(m, dtype=np.bool_)
+            grid[grid_at] = True
             if share:
                 # One spectrum per frame serves the hold check and the spectral features.
-                need = steadiness_need(want, lag) | g
+                hold_need = steadiness_need(grid, lag)
+                need = hold_need | g
                 if need.any():
                     idx = np.flatnonzero(need)
                     spec = block_spectra(xc, hop, idx, window, nfft)
                     row = np.full(m, -1, dtype=np.int64)
                     row[idx] = np.arange(idx.size)
-                    if want.any():
-                        targets = np.flatnonzero(want)
-                        stab, pure = steadiness_of_spectra(np.abs(spec[:, lo_bin:hi_bin]), row, targets, lag, width)
-                        out["stability"][ch, b0 + targets] = stab.astype(np.float32) >= hp.stable_min
-                        out["purity"][ch, b0 + targets] = pure.astype(np.float32) >= hp.pure_min
+                    if wanted_at.size:
+                        hold_idx = np.flatnonzero(hold_need)
+                        hold_row = np.full(m, -1, dtype=np.int64)
+                        hold_row[hold_idx] = np.arange(hold_idx.size)
+                        targets = np.flatnonzero(grid)
+                        stab, pure = steadiness_of_spectra(np.abs(spec[row[hold_idx], lo_bin:hi_bin]), hold_row, targets,
+                                                           lag, width)
+                        k = np.searchsorted(targets, grid_at)
+                        out["stability"][ch, b0 + wanted_at] = stab[k].astype(np.float32) >= hp.stable_min
+                        out["purity"][ch, b0 + wanted_at] = pure[k].astype(np.float32) >= hp.pure_min
                     if g.any():
                         frames = np.flatnonzero(g)
                         bp, al, hm = band_features(spec, sr, rp.band_hz, ap.alpha_bands_hz,
@@ -388,10 +397,10 @@ def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel,
                         out["alpha_db"][ch, b0 + frames] = al
                         out["hammarberg_db"][ch, b0 + frames] = hm
             else:
-                if want.any():
-                    stab, pure = steadiness(xc, hop, hold_win, lag, lo_bin, hi_bin, width, frames=want)
-                    out["stability"][ch, f0:f1] = stab[own] >= hp.stable_min
-                    out["purity"][ch, f0:f1] = pure[own] >= hp.pure_min
+                if wanted_at.size:
+                    stab, pure = steadiness(xc, hop, hold_win, lag, lo_bin, hi_bin, width, frames=grid)
+                    out["stability"][ch, b0 + wanted_at] = stab[grid_at] >= hp.stable_min
+                    out["purity"][ch, b0 + wanted_at] = pure[grid_at] >= hp.pure_min
                 if g.any():
                     bp, al, hm = spectral_features(
                         xc, sr, hop, g, win_s=rp.spectral_win_s, nuclei_band_hz=rp.band_hz,
@@ -409,6 +418,32 @@ def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel,
         path.finish()
     out["clipped"] = [c.finish().count if c is not None else 0 for c in clips]
     return out
+
+
+def hold_grid(want, b0, lag):
+    """The frames whose steadiness stands for the wanted frames of a block.
+
+    Stability compares spectra ``lag`` frames apart, so it is measured on every ``lag``-th
+    frame of the call (frame index a multiple of ``lag``), and each wanted frame takes the
+    values of the grid frame at or before it. The spectra the grid needs are then grid frames
+    themselves: the hold check costs a ``lag``-th of the spectra and comparisons of a
+    frame-by-frame check, and judges its 2 s windows from the same 30 ms steps.
+
+    Parameters
+    ----------
+    want : ndarray of bool, shape (m,)
+        The block's wanted frames (local indices; the block starts at frame ``b0`` of the
+        call and holds at least ``lag - 1`` frames of context before its first wanted frame).
+    b0 : int
+    lag : int
+
+    Returns
+    -------
+    wanted_at, grid_at : ndarray of int64
+        The wanted frames and the grid frame of each, local indices.
+    """
+    wanted_at = np.flatnonzero(want)
+    return wanted_at, wanted_at - (b0 + wanted_at) % lag
 
 
 def block_spectra(x, hop, frames, window, nfft):
