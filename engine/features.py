@@ -324,8 +324,8 @@ class PathRun:
 
 
 def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel, params):
-    """Second pass: steadiness of the ``wanted`` frames, spectra and pitch candidates of the
-    ``gate`` frames (speech; every frame for pitch when ``params.pitch.gate`` is off), clipped
+    """Second pass: steadiness of the ``wanted`` frames (measured on the grid of
+    :func:`hold_grid`), spectra and pitch candidates of the ``gate`` frames (speech; every frame for pitch when ``params.pitch.gate`` is off), clipped
     samples (at ``qlevel`` per channel, None for none), and the pitch path.
 
     Spectra and pitch candidates are local to their frames, so computing them on ``gate``
@@ -371,7 +371,8 @@ def sample_pass(source, hop, context, tracker, pitch_refs, gate, wanted, qlevel,
             grid = np.zeros(m, dtype=np.bool_)
             grid[grid_at] = True
             if share:
-                # One spectrum per frame serves the hold check and the spectral features.
+                # One spectrum per frame serves the hold check (grid frames) and the spectral
+                # features (speech frames).
                 hold_need = steadiness_need(grid, lag)
                 need = hold_need | g
                 if need.any():
