@@ -12,11 +12,11 @@ import pathlib
 
 import numpy as np
 
-from engine.analyze import analyze_call, load
-from engine.features import frame_features
-from engine.measures.spans import intervals_s
-from engine.params import Params
-from tests import scoring
+from benchmarks import scoring
+from callscan.analyze import analyze_call, load
+from callscan.frames.passes import frame_features
+from callscan.measures.spans import intervals_s
+from callscan.params import Params
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "calls"
 

@@ -20,7 +20,7 @@ One call per actor, built deterministically (files in name order): the customer 
 channel) says four anger utterances and then four neutral ones of that actor; the agent
 (right channel) answers each with a neutral utterance of the next actor. Turns are
 separated by 0.6 s of -70 dBFS white noise (seeded), which also fills the other channel
-while one party speaks. The call goes through ``engine.analyze.call_measures`` in the
+while one party speaks. The call goes through ``callscan.analyze.call_measures`` in the
 telephone case; ``customer_agitation_shift`` (q4 - q1) should be negative.
 """
 
@@ -32,9 +32,9 @@ import numpy as np
 import soundfile as sf
 
 from benchmarks.voice_common import CORPUS, analyse_call_array, analyse_channel, telephone
-from engine.measures.agitation import stretch_scores
-from engine.measures.spans import span_frames
-from engine.params import Params
+from callscan.measures.agitation import stretch_scores
+from callscan.measures.spans import span_frames
+from callscan.params import Params
 
 GAP_S = 0.6
 NOISE_DBFS = -70.0

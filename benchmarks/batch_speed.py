@@ -3,7 +3,7 @@
     python -m benchmarks.batch_speed [--calls 200] [--jobs 1 2]
 
 Links the fixture calls (``fixtures/calls/*.wav|flac``) into a temporary folder
-until there are ``--calls`` inputs, runs ``engine.batch.run_batch`` on them once
+until there are ``--calls`` inputs, runs ``callscan.batch.run.run_batch`` on them once
 per worker count (fresh output folder each time, Parquet, default parameters)
 and prints, per run: wall time of the whole run (worker start-up and Numba
 warm-up, analysis, checkpoint, tables), the analysis stage alone (first file
@@ -22,7 +22,7 @@ import pathlib
 import resource
 import tempfile
 
-from engine.batch import run_batch
+from callscan.batch.run import run_batch
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "calls"
 

@@ -29,9 +29,9 @@ import time
 
 import soundfile as sf
 
-from engine.analyze import analyze_call
+from benchmarks import scoring
+from callscan.analyze import analyze_call
 from fixtures.truth import conversation_events
-from tests import scoring
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "calls"
 MATCH_S = 0.3

@@ -17,7 +17,7 @@ Trackers, all with a 10 ms hop, all scored on the callscan frame grid with the s
 ±3-frame alignment search:
 
 ``callscan``
-    :func:`kernels.pitch.track_f0` with its defaults (60–500 Hz);
+    :func:`callscan.kernels.pitch.track_f0` with its defaults (60–500 Hz);
 ``praat``
     ``parselmouth.Sound.to_pitch_ac`` with Praat's defaults (floor 75 Hz, ceiling 600 Hz),
     time step 10 ms;
@@ -53,7 +53,7 @@ from benchmarks.pitch_truth import (
     telephone,
     to_grid,
 )
-from kernels.pitch import track_f0
+from callscan.kernels.pitch import track_f0
 
 HOP_S = 0.01
 CONDITIONS = ("clean", "tel", "noise10")

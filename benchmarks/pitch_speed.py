@@ -9,8 +9,8 @@ turns for ``--repeats`` rounds (pYIN runs in the first only, it is slow). Everyt
 single-threaded.
 
 ``callscan gated``
-    :func:`kernels.pitch.track_f0` with ``gate`` = the channel's speech activity. The mask
-    comes from ``engine.features.frame_features`` when the engine is importable; otherwise
+    :func:`callscan.kernels.pitch.track_f0` with ``gate`` = the channel's speech activity. The mask
+    comes from ``callscan.frames.passes.frame_features`` when the engine is importable; otherwise
     frames whose level is more than 15 dB above the channel's 10th-percentile frame level and
     above -45 dBFS. Computing the mask is timed separately and not included.
 ``callscan all``
@@ -42,7 +42,7 @@ import numpy as np
 import soundfile as sf
 
 from benchmarks.pitch_truth import corpus_root
-from kernels.pitch import track_f0
+from callscan.kernels.pitch import track_f0
 
 HOP_S = 0.01
 FMIN, FMAX = 60.0, 500.0
@@ -66,15 +66,15 @@ def speech_gates(path, channels, hop):
     """Per-channel speech masks, the source's name, and the seconds spent computing them."""
     t0 = time.perf_counter()
     try:
-        from engine.audio import decode
-        from engine.features import frame_features
-        from engine.params import Params
+        from callscan.audio.decoding import decode
+        from callscan.frames.passes import frame_features
+        from callscan.params import Params
 
         audio = decode(str(path))
         frames = frame_features(audio, Params())
         n = -(-channels.shape[1] // hop)
         if frames.speech.shape == (channels.shape[0], n):
-            return frames.speech, "engine.features speech activity", time.perf_counter() - t0
+            return frames.speech, "callscan.frames.passes speech activity", time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - the engine is optional for this benchmark
         print(f"(engine speech activity unavailable: {exc!r}; using the energy gate)",
               file=sys.stderr)

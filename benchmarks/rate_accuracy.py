@@ -62,7 +62,7 @@ the 54 vowels of its first utterance lie outside speech. The telephone band remo
 rumble at 8 kHz. A frame level taken after a 60 Hz high-pass (4th-order Butterworth) lifts
 the MFA r at 16 kHz from 0.73 to 0.83 (bias -24 to -15 %) and the pooled r from 0.797
 to 0.816, leaves 8 kHz as it is, and keeps the activity tests of the fixtures and corpus
-calls passing; it belongs to the activity stage (``engine.features``), not to this one.
+calls passing; it belongs to the activity stage (``callscan.frames.passes``), not to this one.
 The MFA vowels still outside speech at either rate (the ``cold_corpus`` recordings) are
 hoarse stretches 2-10 dB above the floor that never reach the onset threshold.
 
@@ -79,7 +79,7 @@ its own. The nuclei find 25 of the 44 (a nucleus within 20 ms of the labelled co
 
 Alternatives measured and not adopted
 -------------------------------------
-Pooled r at 8 / 16 kHz against 0.786 / 0.797 for ``kernels.nuclei`` as it stands (voicing
+Pooled r at 8 / 16 kHz against 0.786 / 0.797 for ``callscan.kernels.nuclei`` as it stands (voicing
 before the dip test; each variant otherwise at the default parameters):
 
 - contour on a 5 ms grid (32 ms or 20 ms window, 10 ms smoothing): 0.767-0.771 /
@@ -194,7 +194,7 @@ import soundfile as sf
 
 from benchmarks.syllables import english_syllables, russian_syllables
 from benchmarks.voice_common import CORPUS, analyse_channel, telephone, wideband
-from engine.params import Params
+from callscan.params import Params
 
 ARPABET_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
 # the vowel labels of EMO-DB's SAMPA phone files (``lablaut/``; length is not marked there)
@@ -368,7 +368,7 @@ def evaluate(rate, corpus=CORPUS, params=None):
     rate : int
         8000 (telephone case) or 16000.
     corpus : pathlib.Path
-    params : engine.params.Params, optional
+    params : callscan.params.Params, optional
 
     Returns
     -------

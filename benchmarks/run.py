@@ -21,7 +21,7 @@ time is never timed:
   memory), Praat pitch (parselmouth ``to_pitch_ac``), librosa.yin,
   librosa.pyin (1-minute tile only: it is slow), webrtcvad (mode 2, 30 ms).
 
-The process keeps freed memory for reuse (``engine.heap.keep_freed_memory``), as the
+The process keeps freed memory for reuse (``callscan.heap.keep_freed_memory``), as the
 ``callscan`` command and its batch workers do.
 
 Writes ``run-<stamp>.json`` and ``run-<stamp>.md`` to ``--out`` and prints the
@@ -53,26 +53,26 @@ CALL_S = 180  # the 3-minute tile is the 183 s call less its last 3 s: the conte
 # stage only (stage_timer), so no time is counted twice; what is left ("other") is the
 # passes' own bookkeeping (block assembly, whole-call figures).
 STAGES = [
-    ("engine.analyze", "open_call", "decode"),
-    ("engine.stream:FileSource", "_read", "decode"),
-    ("engine.features", "frame_levels", "energy"),
-    ("kernels.pitch:F0Tracker", "levels", "energy"),
-    ("engine.features", "speech_activity", "activity"),
-    ("engine.features", "leak_activity", "activity"),
-    ("engine.features", "block_spectra", "spectra"),
-    ("engine.features", "hold_wanted", "hold"),
-    ("engine.features", "steadiness", "hold"),
-    ("engine.features", "steadiness_of_spectra", "hold"),
-    ("engine.features", "steady_sound", "hold"),
-    ("engine.features", "bridge_hold", "hold"),
-    ("engine.features", "pitch_candidates", "pitch"),
-    ("kernels.pitch:F0Tracker", "path", "pitch"),
-    ("engine.features", "spectral_features", "spectral"),
-    ("engine.features", "band_features", "spectral"),
-    ("kernels.quality:RunTracker", "add", "quality"),
-    ("engine.measures.voice", "syllable_nuclei", "nuclei"),
-    ("engine.analyze", "voice_measures", "rate+agitation"),
-    ("engine.analyze", "call_measures", "measures"),
+    ("callscan.analyze", "open_call", "decode"),
+    ("callscan.audio.blocks:FileSource", "_read", "decode"),
+    ("callscan.frames.passes", "frame_levels", "energy"),
+    ("callscan.kernels.pitch:F0Tracker", "levels", "energy"),
+    ("callscan.frames.passes", "speech_activity", "activity"),
+    ("callscan.frames.passes", "leak_activity", "activity"),
+    ("callscan.frames.passes", "block_spectra", "spectra"),
+    ("callscan.frames.passes", "hold_wanted", "hold"),
+    ("callscan.frames.passes", "steadiness", "hold"),
+    ("callscan.frames.passes", "steadiness_of_spectra", "hold"),
+    ("callscan.frames.passes", "steady_sound", "hold"),
+    ("callscan.frames.passes", "bridge_hold", "hold"),
+    ("callscan.frames.passes", "pitch_candidates", "pitch"),
+    ("callscan.kernels.pitch:F0Tracker", "path", "pitch"),
+    ("callscan.frames.passes", "spectral_features", "spectral"),
+    ("callscan.frames.passes", "band_features", "spectral"),
+    ("callscan.kernels.quality:RunTracker", "add", "quality"),
+    ("callscan.measures.voice", "syllable_nuclei", "nuclei"),
+    ("callscan.analyze", "voice_measures", "rate+agitation"),
+    ("callscan.analyze", "call_measures", "measures"),
 ]
 
 
@@ -197,7 +197,7 @@ def startup(path, runs=5):
     """Wall seconds of ``callscan analyze PATH`` in fresh processes: the first on an empty
     Numba cache (cold: every kernel compiles), then ``runs`` on the cache it filled (warm)."""
     exe = pathlib.Path(sys.executable).with_name("callscan")
-    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "engine.cli"]), "analyze", str(path)]
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "callscan"]), "analyze", str(path)]
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
 
@@ -213,7 +213,7 @@ def startup(path, runs=5):
 
 
 def bench(path, seconds, sr, with_pyin, with_anchors, repeat=2):
-    from engine.analyze import analyze_call
+    from callscan.analyze import analyze_call
 
     analyze_call(path)  # warm: JIT and file cache
     with stage_timer() as spent:
@@ -300,9 +300,9 @@ def main(argv=None):
     ap.add_argument("--no-anchors", action="store_true")
     ap.add_argument("--no-startup", action="store_true")
     args = ap.parse_args(argv)
-    from engine.heap import keep_freed_memory
+    from callscan.heap import keep_freed_memory
 
-    keep_freed_memory()  # as `callscan` and its batch workers run (engine.heap)
+    keep_freed_memory()  # as `callscan` and its batch workers run (callscan.heap)
     if not CALL.exists():
         sys.exit(f"the real call is missing: {CALL}")
     x, sr = sf.read(CALL, dtype="float32", always_2d=True)

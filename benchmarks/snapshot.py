@@ -58,11 +58,12 @@ def _api():
         from callscan.view.plot import plot_call
         from callscan.writers import write_frames
     except ImportError:  # the layout before the package was named callscan
-        from engine.analyze import analyze_call, open_call
         from engine.features import frame_features
-        from engine.params import Params
         from engine.plot import plot_call
         from engine.tables import write_frames
+
+        from engine.analyze import analyze_call, open_call
+        from engine.params import Params
     return analyze_call, open_call, frame_features, Params, plot_call, write_frames
 
 

@@ -21,7 +21,7 @@ English (``english_syllables``) is counted by rule, word by word:
    a vowel before ``-ing`` ("going", "being").
 6. Every word has at least one syllable.
 
-Checked against the vowel counts of the MFA forced alignments (``tests/test_rate_corpus.py``);
+Checked against the vowel counts of the MFA forced alignments (``tests/accuracy/test_rate_corpus.py``);
 the misses are mostly words the speaker reduced ("prob'ly", "diff'rent").
 
 Russian (``russian_syllables``) has one syllable per vowel letter (а е ё и о у ы э ю я).

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.audio import from_array
-from engine.features import frame_features
-from engine.measures.voice import channel_track
-from engine.params import Params
+from callscan.audio.decoding import from_array
+from callscan.frames.passes import frame_features
+from callscan.measures.voice import channel_track
+from callscan.params import Params
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -43,12 +43,12 @@ def wideband(x, sample_rate):
 
 
 def features_with_pitch(audio, params):
-    """``engine.features.frame_features``, with F0 and voicing per channel (``kernels.pitch``)
+    """``callscan.frames.passes.frame_features``, with F0 and voicing per channel (``callscan.kernels.pitch``)
     added when the frame features do not carry them."""
     frames = frame_features(audio, params)
     if getattr(frames, "voiced", None) is None:
-        from kernels import framing
-        from kernels.pitch import track_f0
+        from callscan.kernels import framing
+        from callscan.kernels.pitch import track_f0
 
         hop = framing.hop_samples(audio.sample_rate, params.frame.hop_s)
         pitch = [track_f0(ch, audio.sample_rate, hop, gate=frames.speech[c]) for c, ch in enumerate(audio.samples)]
@@ -64,12 +64,12 @@ def analyse_channel(x, sample_rate, params=None):
     ----------
     x : ndarray, shape (n_samples,)
     sample_rate : int
-    params : engine.params.Params, optional
+    params : callscan.params.Params, optional
 
     Returns
     -------
-    frames : engine.features.Frames
-    track : engine.measures.agitation.Track
+    frames : callscan.frames.passes.Frames
+    track : callscan.measures.agitation.Track
     """
     params = params or Params()
     audio = from_array(np.asarray(x, dtype=np.float32)[None, :], sample_rate, min_duration_s=0.1)
@@ -78,20 +78,20 @@ def analyse_channel(x, sample_rate, params=None):
 
 
 def analyse_call_array(samples, sample_rate, params=None):
-    """The record of a two-channel call given as an array (``engine.analyze.call_measures``).
+    """The record of a two-channel call given as an array (``callscan.analyze.call_measures``).
 
     Parameters
     ----------
     samples : ndarray, shape (2, n_samples)
     sample_rate : int
-    params : engine.params.Params, optional
+    params : callscan.params.Params, optional
 
     Returns
     -------
     dict
         The call measures, with ``"events"``.
     """
-    from engine.analyze import call_measures
+    from callscan.analyze import call_measures
 
     params = params or Params()
     audio = from_array(np.asarray(samples, dtype=np.float32), sample_rate)

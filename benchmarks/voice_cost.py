@@ -6,11 +6,11 @@ The call (default: the SpokenWOZ dialogue MUL1011, 3 min, 8 kHz stereo) is analy
 ``N`` times after one warm-up run, so JIT compilation is not timed. Each run times
 decoding, the frame features (with F0), and the call measures; within them, the parts
 that rate and agitation add: the band power and tilt of the speech frames
-(``kernels.spectral.band_features``, or ``spectral_features`` where the hold check's
+(``callscan.kernels.spectral.band_features``, or ``spectral_features`` where the hold check's
 spectra cannot be shared) and the nuclei, rates and scores
-(``engine.measures.voice.voice_measures``); and the short-time spectra of the speech frames
+(``callscan.measures.voice.voice_measures``); and the short-time spectra of the speech frames
 that the hold check does not read. The hold check reads every third frame
-(``engine.features.hold_grid``) and the spectral features every speech frame, so most speech
+(``callscan.frames.passes.hold_grid``) and the spectral features every speech frame, so most speech
 frames' spectra are there for rate and agitation: each block's spectra time counts in the
 share of its spectra that only the speech frames need (the FFT's cost is the same for every
 frame). Reported: medians over the runs, and the added time as a share of the pipeline
@@ -23,10 +23,10 @@ import sys
 import time
 
 from benchmarks.voice_common import CORPUS, features_with_pitch
-from engine import features as features_mod
-from engine.analyze import call_measures, open_call
-from engine.measures import voice as voice_mod
-from engine.params import Params
+from callscan.analyze import call_measures, open_call
+from callscan.frames import passes as features_mod
+from callscan.measures import voice as voice_mod
+from callscan.params import Params
 
 DEFAULT = CORPUS / "spokenwoz_mul1011" / "MUL1011_8k_stereo.wav"
 
@@ -66,7 +66,7 @@ def time_call(path, repeat=7, params=None):
                 spent["voice"] += time.perf_counter() - t
         return wrapper
 
-    import engine.analyze as analyze_mod
+    import callscan.analyze as analyze_mod
 
     features_mod.spectral_features = timed(tilt)
     features_mod.band_features = timed(bands)

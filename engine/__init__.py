@@ -1,14 +1,24 @@
 """callscan: measures of how a recorded two-party call went.
 
->>> from engine import analyze_call
+>>> from callscan import analyze_call
 >>> record = analyze_call("fixtures/calls/demo_call.wav")
+
+The package reads a call (``callscan.audio``), computes per-frame features over
+block passes (``callscan.frames``), turns them into measures (``callscan.measures``)
+and a record whose contract is ``callscan.record``; ``callscan.batch`` runs many
+calls and ``callscan.view`` draws them. ``callscan.kernels`` holds the Numba kernels.
 """
 
-__version__ = "0.1.0"
+if __name__ != "callscan":  # the source folder engine/ imported by its folder name
+    raise ImportError(
+        f"the folder {__path__[0]!r} is the package 'callscan', not {__name__!r}: "
+        "install it (pip install -e .) and write 'import callscan'"
+    )
 
-from engine.analyze import analyze_call  # noqa: E402
-from engine.errors import CallscanError, DecodeError, ParameterError  # noqa: E402
-from engine.heap import keep_freed_memory  # noqa: E402
-from engine.params import Params  # noqa: E402
+from callscan._version import __version__  # noqa: E402
+from callscan.analyze import analyze_call  # noqa: E402
+from callscan.errors import CallscanError, DecodeError, ParameterError  # noqa: E402
+from callscan.heap import keep_freed_memory  # noqa: E402
+from callscan.params import Params  # noqa: E402
 
 __all__ = ["analyze_call", "CallscanError", "DecodeError", "ParameterError", "Params", "keep_freed_memory", "__version__"]

@@ -5,20 +5,20 @@ import os
 
 import numpy as np
 
-from engine import audio as audio_mod
-from engine.errors import ParameterError
-from engine.features import frame_features
-from engine.measures.dead_air import dead_air_measures
-from engine.measures.hold import hold_measures
-from engine.measures.interruptions import classify, interruption_measures, party_segments
-from engine.measures.pitch import pitch_measures
-from engine.measures.quality import quality_measures
-from engine.measures.turns import build_turns, turn_measures
-from engine.measures.voice import voice_measures
-from engine.measures.talk import span_measures, speech_events, talk_measures
-from engine.params import Params
-from engine.schema import SCHEMA_VERSION
-from engine.stream import MemorySource, open_source
+from callscan.audio import decoding as audio_mod
+from callscan.audio.blocks import MemorySource, open_source
+from callscan.errors import ParameterError
+from callscan.frames.passes import frame_features
+from callscan.measures.dead_air import dead_air_measures
+from callscan.measures.hold import hold_measures
+from callscan.measures.interruptions import classify, interruption_measures, party_segments
+from callscan.measures.pitch import pitch_measures
+from callscan.measures.quality import quality_measures
+from callscan.measures.talk import span_measures, speech_events, talk_measures
+from callscan.measures.turns import build_turns, turn_measures
+from callscan.measures.voice import voice_measures
+from callscan.params import Params
+from callscan.record.schema import SCHEMA_VERSION
 
 PARTY_FIELDS = (
     "agent_talk_s",
@@ -43,7 +43,7 @@ PARTY_FIELDS = (
 
 
 def load(source, sample_rate=None, params=None):
-    """Decode a path, bytes or a binary file-like object, or wrap an array (``engine.audio``)."""
+    """Decode a path, bytes or a binary file-like object, or wrap an array (``callscan.audio.decoding``)."""
     params = params or Params()
     kw = dict(min_duration_s=params.min_duration_s, identical_tol=params.identical_tol)
     is_file = isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(source, "read")
@@ -60,7 +60,7 @@ def load(source, sample_rate=None, params=None):
 
 def open_call(source, sample_rate=None, params=None):
     """What ``frame_features`` reads: a file path read a block at a time when it can be
-    (``engine.stream``), anything else decoded whole (:func:`load`)."""
+    (``callscan.audio.blocks``), anything else decoded whole (:func:`load`)."""
     params = params or Params()
     if isinstance(source, (str, os.PathLike)):
         if sample_rate is not None:
@@ -81,7 +81,7 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
         measures whichever way it comes.
     sample_rate : int, optional
         Sample rate of an array, Hz.
-    params : engine.params.Params, optional
+    params : callscan.params.Params, optional
         Defaults to ``Params()``.
     events : bool
         Add the list of events (SPEC §4) under ``"events"``.
@@ -95,7 +95,7 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
 
     Raises
     ------
-    engine.errors.CallscanError
+    callscan.errors.CallscanError
         When the input cannot be analysed; the message names the file and the reason.
     """
     params = params or Params()
@@ -108,11 +108,11 @@ def call_record(audio, frames, params, *, events=False, call_id=None):
 
     Parameters
     ----------
-    audio : engine.stream.FileSource or MemorySource
+    audio : callscan.audio.blocks.FileSource or MemorySource
         What :func:`open_call` returned.
-    frames : engine.features.Frames
+    frames : callscan.frames.passes.Frames
         ``frame_features(audio, params)``.
-    params : engine.params.Params
+    params : callscan.params.Params
     events, call_id
         As for :func:`analyze_call`.
 
@@ -120,7 +120,7 @@ def call_record(audio, frames, params, *, events=False, call_id=None):
     -------
     dict
     """
-    from engine import __version__
+    from callscan._version import __version__
 
     path = audio.path
     record = {

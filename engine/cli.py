@@ -9,10 +9,10 @@ import sys
 
 import click
 
-from engine.errors import CallscanError
-from engine.heap import keep_freed_memory
-from engine.params import Params
-from engine.writers import FORMATS, SEGMENT_FORMATS
+from callscan.errors import CallscanError
+from callscan.heap import keep_freed_memory
+from callscan.params import Params
+from callscan.writers import FORMATS, SEGMENT_FORMATS
 
 AGENT_CHANNEL = click.option(
     "--agent-channel",
@@ -31,8 +31,8 @@ def _load_rules(ctx, param, path):
     """Read and check a QA rules file before any call is analysed (exit 2 when bad)."""
     if path is None:
         return None
-    from engine.errors import RuleError
-    from engine.rules import load_rules
+    from callscan.errors import RuleError
+    from callscan.record.rules import load_rules
 
     try:
         return load_rules(path)
@@ -42,11 +42,11 @@ def _load_rules(ctx, param, path):
 
 RULES = click.option(
     "--rules",
-    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    metavar="FILE|NAME",
     default=None,
     callback=_load_rules,
-    help="TOML file of QA rules; the names of those that hold go in each record's flags "
-    "(example: rules/active_listening.toml).",
+    help="TOML file of QA rules, or the name of a shipped one (active-listening); the names "
+    "of the rules that hold go in each record's flags.",
 )
 
 
@@ -54,7 +54,7 @@ RULES = click.option(
 @click.version_option(package_name="callscan")
 def main():
     """Measure recorded two-party calls: talk, overlap, dead air and more."""
-    keep_freed_memory()  # the per-block arrays are reused rather than mapped anew (engine.heap)
+    keep_freed_memory()  # the per-block arrays are reused rather than mapped anew (callscan.heap)
 
 
 @main.command()
@@ -65,7 +65,7 @@ def main():
 @RULES
 def analyze(call, agent_channel, events, indent, rules):
     """Print the per-call record of CALL as one JSON object."""
-    from engine.analyze import analyze_call
+    from callscan.analyze import analyze_call
 
     try:
         record = analyze_call(call, params=Params(agent_channel=agent_channel), events=events)
@@ -80,7 +80,7 @@ def analyze(call, agent_channel, events, indent, rules):
 @click.option("--indent", type=int, default=2, show_default=True, help="JSON indent.")
 def schema(indent):
     """Print the JSON Schema (draft 2020-12) of the per-call record."""
-    from engine.schema import record_schema
+    from callscan.record.schema import record_schema
 
     click.echo(json.dumps(record_schema(), indent=indent, ensure_ascii=False))
 
@@ -91,7 +91,7 @@ def schema(indent):
               help="Rewrite the Markdown table between the glossary markers of this file (README.md).")
 def measures(markdown, update):
     """List every record field with its unit, definition, defaults and reference."""
-    from engine.glossary import replace_between_markers, to_markdown, to_text
+    from callscan.record.glossary import replace_between_markers, to_markdown, to_text
 
     if update is None:
         click.echo(to_markdown() if markdown else to_text(), nl=False)
@@ -119,9 +119,9 @@ def measures(markdown, update):
 )
 def features(call, output):
     """Write the per-frame, per-channel feature table of CALL."""
-    from engine.analyze import open_call
-    from engine.features import frame_features
-    from engine.tables import write_frames
+    from callscan.analyze import open_call
+    from callscan.frames.passes import frame_features
+    from callscan.writers import write_frames
 
     params = Params()
     try:
@@ -147,8 +147,8 @@ def _apply_config(ctx, param, path):
     """Make the options of a TOML file the defaults; the command line wins."""
     if path is None:
         return
-    from engine.errors import BatchUsageError
-    from engine.runconfig import read_config
+    from callscan.batch.config import read_config
+    from callscan.errors import BatchUsageError
 
     try:
         options, params = read_config(path)
@@ -210,8 +210,8 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
     """
     from click.core import ParameterSource
 
-    from engine.batch import run_batch
-    from engine.runconfig import params_from_mapping
+    from callscan.batch.config import params_from_mapping
+    from callscan.batch.run import run_batch
 
     try:
         params = params_from_mapping(ctx.meta.get("callscan.params", {}))
@@ -249,7 +249,7 @@ def plot(call, output, agent_channel, dpi):
 
     Needs the optional extra: pip install 'callscan[plot]'.
     """
-    from engine.plot import plot_call
+    from callscan.view.plot import plot_call
 
     try:
         plot_call(call, output, params=Params(agent_channel=agent_channel), dpi=dpi)
@@ -266,7 +266,7 @@ def plot(call, output, agent_channel, dpi):
               help="Draw each call's timeline picture into OUTDIR/plots/ (needs the audio and callscan[plot]).")
 def report(outdir, output, plots):
     """Write one self-contained HTML page over the batch in OUTDIR."""
-    from engine.report import write_report
+    from callscan.view.report import write_report
 
     def progress(done, total):
         if sys.stderr.isatty():

@@ -2,12 +2,14 @@
 
 Each module under ``engine/measures`` lists the fields it computes in a module-level
 ``FIELDS`` tuple of :class:`Field`, next to the code that computes them;
-``engine.record_fields`` lists the fields no measure computes (identity, decoding,
-provenance). ``engine.glossary`` collects them for ``callscan measures`` and the README,
-``engine.schema`` turns them into the JSON Schema of the record.
+this module lists the fields no measure computes (identity, what was read,
+provenance: ``IDENTITY``, ``READ``, ``TRAILER``). ``callscan.record.glossary`` collects them for ``callscan measures`` and the README,
+``callscan.record.schema`` turns them into the JSON Schema of the record.
 """
 
 from dataclasses import dataclass
+
+from callscan.errors import ERROR_KINDS
 
 PARTIES = ("agent", "customer")
 
@@ -30,7 +32,7 @@ class Field:
     definition : str
         What the value is, in one or two sentences.
     params : tuple of str
-        Parameters that decide it, as dotted paths into ``engine.params.Params``
+        Parameters that decide it, as dotted paths into ``callscan.params.Params``
         (``"measures.dead_air_min_s"``).
     reference : str
         Where the definition or its default comes from, or ``""``.
@@ -58,3 +60,37 @@ class Field:
         if "{party}" in self.name:
             return [self.name.format(party=p) for p in PARTIES]
         return [self.name]
+
+
+# Record fields that no measure module computes: identity, what was read, provenance.
+
+IDENTITY = (
+    Field("path", "string", "", "The input file as given; null for an array or an unnamed stream."),
+    Field("call_id", "string", "", "The file name without its extension (or the id passed in)."),
+    Field("status", "string", "", "`ok`, or `failed` when the file gave no record.", nullable=False,
+          enum=("ok", "failed")),
+    Field("error_kind", "string", "", "Why a file failed (SPEC §5); null when ok.", enum=ERROR_KINDS),
+    Field("error", "string", "", "The reason a file failed, naming the file; null when ok."),
+)
+
+READ = (
+    Field("mode", "string", "", "`stereo` (two parties) or `mono` (one channel, or two identical ones: "
+          "party-separated measures are null).", ("identical_tol",), enum=("stereo", "mono")),
+    Field("sample_rate", "integer", "Hz", "Sample rate of the input (analysis runs at 8 or 16 kHz)."),
+    Field("channels", "integer", "count", "Channels analysed: 2 in stereo mode, 1 in mono mode."),
+    Field("codec", "string", "", "Container/encoding as libsndfile names it (`WAV/PCM_16`), or `array`."),
+    Field("duration_s", "number", "s", "Length of the file.", ("min_duration_s",)),
+)
+
+TRAILER = (
+    Field("crosstalk", "number", "dB", "Coupling of the other party's signal into a channel, when a leak "
+          "was found (also a warning); null otherwise.", ("crosstalk.min_corr", "crosstalk.min_erle_db")),
+    Field("warnings", "array", "", "Notes on the input and the analysis, one string each."),
+    Field("engine_version", "string", "", "callscan version that made the record.", nullable=False),
+    Field("params_hash", "string", "", "Hash of every parameter of the analysis (`Params.hash()`).",
+          nullable=False),
+    Field("schema_version", "string", "", "Version of the record schema (`callscan schema`).",
+          nullable=False),
+    Field("flags", "array", "", "Names of the QA rules that fired (only with `--rules`); null for a "
+          "failed file."),
+)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from engine.errors import ParameterError
+from callscan.errors import ParameterError
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class FrameParams:
 
 @dataclass(frozen=True)
 class ActivityParams:
-    """Per-channel speech activity (see ``kernels.activity``).
+    """Per-channel speech activity (see ``callscan.kernels.activity``).
 
     Attributes
     ----------
@@ -84,7 +84,7 @@ class ActivityParams:
 
 @dataclass(frozen=True)
 class CrosstalkParams:
-    """Leak between channels (see ``kernels.crosstalk``).
+    """Leak between channels (see ``callscan.kernels.crosstalk``).
 
     Attributes
     ----------
@@ -117,7 +117,7 @@ class CrosstalkParams:
 
 @dataclass(frozen=True)
 class HoldParams:
-    """Hold music, ringback, DTMF and other steady non-speech sound (``kernels.steadiness``).
+    """Hold music, ringback, DTMF and other steady non-speech sound (``callscan.kernels.steadiness``).
 
     Attributes
     ----------
@@ -180,7 +180,7 @@ class HoldParams:
 
 @dataclass(frozen=True)
 class DynamicsParams:
-    """Interruptions, backchannels and turns (``engine.measures.interruptions``, ``.turns``).
+    """Interruptions, backchannels and turns (``callscan.measures.interruptions``, ``.turns``).
 
     Attributes
     ----------
@@ -207,7 +207,7 @@ class DynamicsParams:
 
 @dataclass(frozen=True)
 class QualityParams:
-    """Line and recording checks (``engine.measures.quality``).
+    """Line and recording checks (``callscan.measures.quality``).
 
     Attributes
     ----------
@@ -232,7 +232,7 @@ class QualityParams:
 
 @dataclass(frozen=True)
 class PitchParams:
-    """F0 tracking (see ``kernels.pitch``) and the pitch measures.
+    """F0 tracking (see ``callscan.kernels.pitch``) and the pitch measures.
 
     Attributes
     ----------
@@ -271,7 +271,7 @@ class MeasureParams:
 
 @dataclass(frozen=True)
 class RateParams:
-    """Syllable nuclei and speech rate (``kernels.nuclei``, ``engine.measures.rate``).
+    """Syllable nuclei and speech rate (``callscan.kernels.nuclei``, ``callscan.measures.rate``).
 
     Attributes
     ----------
@@ -294,12 +294,12 @@ class RateParams:
     voiced_reach_s : float
         A peak is voiced when a frame this close to it is voiced (pitch tracker) or
         vowel-like (``vowel_alpha_db``), s. Only voiced peaks take part in the dip test
-        (``kernels.nuclei``, steps 4 and 5).
+        (``callscan.kernels.nuclei``, steps 4 and 5).
     vowel_alpha_db : float
         A frame whose alpha ratio (``AgitationParams.alpha_bands_hz``: power above 1 kHz
         against 300-1000 Hz) lies below this is vowel-like, dB: its power sits in the
         first-formant band, as in any vowel, however irregular the voice; fricatives and
-        bursts lie above (``kernels.nuclei`` step 5).
+        bursts lie above (``callscan.kernels.nuclei`` step 5).
     pause_db : float
         Speech frames at most this far above the noise floor are silent, dB.
     min_pause_s : float
@@ -325,7 +325,7 @@ class RateParams:
 
 @dataclass(frozen=True)
 class AgitationParams:
-    """The agitation score (``engine.measures.agitation`` has the formula and its sources).
+    """The agitation score (``callscan.measures.agitation`` has the formula and its sources).
 
     Attributes
     ----------

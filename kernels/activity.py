@@ -2,7 +2,7 @@
 
 Definition (SPEC §2)
 --------------------
-1. Level ``e[i]`` is the frame RMS level in dBFS (``kernels.energy``), with values
+1. Level ``e[i]`` is the frame RMS level in dBFS (``callscan.kernels.energy``), with values
    below ``abs_floor_db`` (digital silence reads ``-inf``) raised to it.
 2. Noise floor ``f[i]``: a low percentile (``floor_quantile``) of the level, taken
    after a 5-frame running median (which removes the one- and two-frame drop-outs
@@ -23,20 +23,19 @@ Definition (SPEC §2)
    if the first half of its hop is above the offset threshold (speech began
    before the frame's centre), its last frame only if the second half is; this
    repeats inwards. Frame labels then follow the frame-centre convention of
-   ``kernels.framing``.
+   ``callscan.kernels.framing``.
 5. Hangover: each region is extended by ``hangover`` frames at its end.
 6. Same-party gaps shorter than ``bridge`` frames are filled, then regions
-   shorter than ``min_speech`` frames are dropped (``kernels.runs``).
+   shorter than ``min_speech`` frames are dropped (``callscan.kernels.runs``).
 
 Frames another stage has explained away (leak from the other channel,
-``kernels.crosstalk``) are treated as floor-level before step 3.
+``callscan.kernels.crosstalk``) are treated as floor-level before step 3.
 """
 
 import numpy as np
 
-from kernels._jit import kernel
-from kernels.runs import _bridge_gaps, _drop_short, _extend_ends
-
+from callscan.kernels._jit import kernel
+from callscan.kernels.runs import _bridge_gaps, _drop_short, _extend_ends
 
 _BINS_PER_DB = 4.0
 _N_BINS = 1024
@@ -325,10 +324,10 @@ def speech_activity(
         Frame hop, seconds.
     onset_db, offset_db, floor_window_s, floor_step_s, floor_quantile, floor_bias_db, speech_range_db,
     abs_floor_db, min_level_db, hangover_s, min_speech_s, bridge_s
-        See ``engine.params.ActivityParams`` and the module docstring.
+        See ``callscan.params.ActivityParams`` and the module docstring.
     exclude : ndarray, shape (n_frames,), bool, optional
         Frames that cannot be speech whatever their level (leak from the other
-        channel, ``kernels.crosstalk``).
+        channel, ``callscan.kernels.crosstalk``).
     half_db : ndarray, shape (2 * n_frames,), float32, optional
         Levels over the two halves of each frame's hop, dBFS; when given,
         region edges are refined with them (step 4b).

@@ -37,7 +37,7 @@ The frame windows (25 ms) absorb delays of a few milliseconds.
 
 import numpy as np
 
-from kernels._jit import kernel
+from callscan.kernels._jit import kernel
 
 
 @kernel

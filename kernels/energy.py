@@ -2,7 +2,7 @@
 
 ``frame_energy_db`` gives the RMS level of each frame in dBFS: 20·log10 of the
 root-mean-square sample value over a ``win``-sample window centred on the frame
-(see ``kernels.framing``), where full scale is amplitude 1.0. A full-scale sine
+(see ``callscan.kernels.framing``), where full scale is amplitude 1.0. A full-scale sine
 reads −3.01 dBFS. Samples outside the signal count as zeros; an all-zero window
 reads ``-inf``.
 
@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from kernels._jit import kernel
+from callscan.kernels._jit import kernel
 
 
 @kernel

@@ -7,7 +7,7 @@ threshold 25 dB under the recording's near-maximum (its 0.99 quantile) and are v
 The steps here, for one channel on the 10 ms frame grid:
 
 1. Contour. ``c[i] = 10 log10(s[i])`` with ``s`` the band power of the telephone band
-   (300-3400 Hz, :mod:`kernels.spectral`) smoothed by a Gaussian of standard deviation
+   (300-3400 Hz, :mod:`callscan.kernels.spectral`) smoothed by a Gaussian of standard deviation
    ``smooth`` frames (linear power, truncated at 3 standard deviations, renormalised at
    the edges). Praat's intensity, which the paper uses, is smoothed by a 64 ms window
    for the same reason: the ripple of single pitch periods and short bursts must not
@@ -21,7 +21,7 @@ The steps here, for one channel on the 10 ms frame grid:
    voiced: the pitch tracker chose a period there, or the frame's spectrum is that of a
    vowel, with more power in the first-formant band than above it (alpha ratio, the
    1000-3400 Hz power against the 300-1000 Hz power, below ``vowel_alpha_db``; see
-   :mod:`kernels.spectral`). The tracker's Viterbi path is a conservative voicing
+   :mod:`callscan.kernels.spectral`). The tracker's Viterbi path is a conservative voicing
    decision: in hoarse, breathy or creaky voice it misses many vowels (irregular periods
    correlate poorly), and its voicing-change costs shave frames off short
    vowels. A vowel's power, whatever the regularity of its source, sits in F1 (300-1000
@@ -54,7 +54,7 @@ still measured over every frame between them. The change is rare but one-sided: 
 at 16 kHz and removes none, which lifts the pooled r from 0.757 to 0.786 at 8 kHz and
 from 0.769 to 0.797 at 16 kHz (median error and bias unchanged).
 
-Parameters are arguments (defaults in ``engine.params.RateParams``).
+Parameters are arguments (defaults in ``callscan.params.RateParams``).
 
 References
 ----------
@@ -72,7 +72,7 @@ import math
 
 import numpy as np
 
-from kernels._jit import kernel
+from callscan.kernels._jit import kernel
 
 
 @kernel
@@ -249,7 +249,7 @@ def syllable_nuclei(band_power, speech, voiced, *, smooth, silence_db, min_dip_d
     Parameters
     ----------
     band_power : array_like, shape (n_frames,)
-        Linear band power per frame (``kernels.spectral.spectral_features``).
+        Linear band power per frame (``callscan.kernels.spectral.spectral_features``).
     speech : array_like of bool, shape (n_frames,)
         The channel's speech activity.
     voiced : array_like of bool, shape (n_frames,)
@@ -264,7 +264,7 @@ def syllable_nuclei(band_power, speech, voiced, *, smooth, silence_db, min_dip_d
     reach : int
         A peak is voiced when a voiced frame lies within this many frames of it.
     alpha_db : array_like, shape (n_frames,), optional
-        Alpha ratio per frame, dB (``kernels.spectral``; NaN where not analysed). Frames
+        Alpha ratio per frame, dB (``callscan.kernels.spectral``; NaN where not analysed). Frames
         below ``vowel_alpha_db`` count as voiced. None: the tracker's decision alone.
     vowel_alpha_db : float
         Alpha ratio under which a frame's spectrum is a vowel's, dB.

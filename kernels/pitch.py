@@ -8,7 +8,7 @@ none, per frame. It weighs the local evidence against the cost of F0 jumps and v
 Frame grid
 ----------
 ``n_frames = ceil(len(x) / hop)``. Frame ``i``'s analysis is centred on sample
-``i * hop + hop // 2`` (:mod:`kernels.framing`). Samples outside the signal count as zeros.
+``i * hop + hop // 2`` (:mod:`callscan.kernels.framing`). Samples outside the signal count as zeros.
 
 Signals
 -------
@@ -106,8 +106,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kernels._jit import kernel
-from kernels.framing import n_frames as _n_frames
+from callscan.kernels._jit import kernel
+from callscan.kernels.framing import n_frames as _n_frames
 
 _SIMD = 16
 """Windows and filters are padded to multiples of this many samples (vectorised sums)."""
@@ -775,7 +775,7 @@ def track_f0(x, sample_rate, hop, *, fmin=60.0, fmax=500.0, gate=None,
              silence_weight=1.0, noise_snr_min_db=6.0):
     """Fundamental frequency per frame of one channel (RAPT-style NCCF + Viterbi tracker).
 
-    The algorithm, its costs and references are in the :mod:`kernels.pitch` docstring.
+    The algorithm, its costs and references are in the :mod:`callscan.kernels.pitch` docstring.
 
     Parameters
     ----------

@@ -12,8 +12,7 @@ Clipping
 
 import numpy as np
 
-from kernels._jit import kernel
-
+from callscan.kernels._jit import kernel
 
 _STRETCH = 64
 """Samples checked at once when skipping over a run of zeros or a stretch without clipping

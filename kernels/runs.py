@@ -7,7 +7,7 @@ segmentation post-processing (minimum duration on / off).
 
 import numpy as np
 
-from kernels._jit import kernel
+from callscan.kernels._jit import kernel
 
 
 @kernel

@@ -3,7 +3,7 @@
 Spectra
 -------
 Frame ``i``'s window of ``win`` samples (Hann) is centred on the middle of its hop, as
-everywhere on the frame grid (:mod:`kernels.framing`); samples outside the signal are
+everywhere on the frame grid (:mod:`callscan.kernels.framing`); samples outside the signal are
 zeros. Its power spectrum ``P[k] = |FFT_nfft(w x)[k]|^2`` has bins ``k = 0 .. nfft/2`` at
 ``k * sample_rate / nfft`` Hz, with ``nfft`` the power of two at or above ``win``. Only the
 frames asked for (a channel's speech) are transformed. A band ``[lo, hi)`` in Hz holds the
@@ -13,7 +13,7 @@ Features (one value per analysed frame)
 ---------------------------------------
 band power
     ``sum P[k]`` over the band ``nuclei_band_hz`` (300-3400 Hz, the telephone pass band):
-    the intensity contour whose peaks are syllable nuclei (:mod:`kernels.nuclei`).
+    the intensity contour whose peaks are syllable nuclei (:mod:`callscan.kernels.nuclei`).
     Linear power, arbitrary but fixed scale.
 alpha ratio, dB
     ``10 log10(sum P over [split, high) / sum P over [low, split))``: energy above 1 kHz
@@ -43,8 +43,8 @@ import math
 import numpy as np
 import scipy.fft
 
-from kernels._jit import kernel
-from kernels.framing import n_frames as count_frames
+from callscan.kernels._jit import kernel
+from callscan.kernels.framing import n_frames as count_frames
 
 
 @kernel

@@ -31,7 +31,7 @@ active frames, the share of frames that are steady (``s >= stable_min``), pure
 (``p >= pure_min``) or dips, over a window around each frame. Music is steady
 and has few dips; tones are pure (their on/off cadence may dip as it likes).
 
-Spectra are Hann-windowed real FFTs (``kernels.spectral.frame_spectra``, or ``frame_spectra``
+Spectra are Hann-windowed real FFTs (``callscan.kernels.spectral.frame_spectra``, or ``frame_spectra``
 here for every frame of a signal), magnitudes over the band; the kernels here are plain loops
 over frames.
 """
@@ -39,10 +39,10 @@ over frames.
 import numpy as np
 import scipy.fft
 
-from kernels._jit import kernel
-from kernels.framing import n_frames as count_frames
-from kernels.spectral import frame_spectra as spectra_of_frames
-from kernels.spectral import hann
+from callscan.kernels._jit import kernel
+from callscan.kernels.framing import n_frames as count_frames
+from callscan.kernels.spectral import frame_spectra as spectra_of_frames
+from callscan.kernels.spectral import hann
 
 
 @kernel
@@ -189,7 +189,7 @@ def frame_spectra(x, hop, win, lo_bin, hi_bin, first=0, last=None):
     """Magnitude spectra of frames ``first..last-1``, bins ``lo_bin..hi_bin-1``.
 
     Frame ``i``'s Hann window of ``win`` samples is centred as in
-    ``kernels.framing``; samples outside the signal are zeros.
+    ``callscan.kernels.framing``; samples outside the signal are zeros.
 
     Returns
     -------
@@ -409,13 +409,13 @@ def steady_sound(stability, purity, level_db, active, hop_s, *, stable_min, pure
         Frame hop, s.
     stable_min, pure_min, window_s, steady_share, tone_share, dip_window_s, dip_db, max_dip_share,
     music_min_s, tone_min_s
-        See ``engine.params.HoldParams``.
+        See ``callscan.params.HoldParams``.
 
     Returns
     -------
     ndarray, shape (n_frames,), bool
     """
-    from kernels.runs import drop_short
+    from callscan.kernels.runs import drop_short
 
     half = int(round(window_s / hop_s / 2))
     active = np.asarray(active, dtype=np.bool_)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from kernels._jit import kernel
+from callscan.kernels._jit import kernel
 
 
 @kernel

@@ -130,7 +130,7 @@ def clipped_count(x, level, min_run):
     return int(lengths[lengths >= max(min_run, 1)].sum())
 
 
-# --- spectral features and syllable nuclei (kernels.spectral, kernels.nuclei) ---
+# --- spectral features and syllable nuclei (callscan.kernels.spectral, callscan.kernels.nuclei) ---
 
 
 def spectral_features(x, sample_rate, hop, gate, win_s, nuclei_band_hz, alpha_bands_hz, hammarberg_bands_hz):
@@ -183,7 +183,7 @@ def gauss_smooth(p, sigma):
 
 
 def syllable_nuclei(band_power, speech, voiced, smooth, silence_db, min_dip_db, reach):
-    """Steps 1-5 of the kernels.nuclei docstring (voicing before the dips), spelled out on Python lists."""
+    """Steps 1-5 of the callscan.kernels.nuclei docstring (voicing before the dips), spelled out on Python lists."""
     speech = np.asarray(speech, bool)
     s = gauss_smooth(band_power, smooth)
     with np.errstate(divide="ignore"):

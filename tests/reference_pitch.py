@@ -1,6 +1,6 @@
-"""Plain-NumPy references for the kernels of ``kernels.pitch``.
+"""Plain-NumPy references for the kernels of ``callscan.kernels.pitch``.
 
-Written from the definitions in the ``kernels.pitch`` docstring, in float64 and with
+Written from the definitions in the ``callscan.kernels.pitch`` docstring, in float64 and with
 whole-array operations where the definition allows, so they check the kernels' loops,
 index arithmetic and bookkeeping rather than repeat them.
 """

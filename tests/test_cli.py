@@ -7,8 +7,8 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
-from engine.cli import main
-from tests.conftest import speechlike
+from callscan.cli import main
+from tests.support import speechlike
 
 
 @pytest.fixture

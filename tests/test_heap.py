@@ -1,4 +1,4 @@
-"""engine.heap: with the thresholds raised, repeated analyses stop paying page faults for
+"""callscan.heap: with the thresholds raised, repeated analyses stop paying page faults for
 arrays they free and allocate again."""
 
 import pathlib
@@ -12,7 +12,8 @@ CALL = ROOT / "fixtures" / "calls" / "demo_call.wav"
 
 _PROBE = """
 import resource, sys
-from engine import analyze_call, keep_freed_memory
+from callscan import analyze_call
+from callscan import keep_freed_memory
 
 def faults(runs):
     for _ in range(2):

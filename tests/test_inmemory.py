@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from engine.analyze import analyze_call
-from engine.errors import DecodeError, ParameterError
-from tests.conftest import FIXTURES
+from callscan.analyze import analyze_call
+from callscan.errors import DecodeError, ParameterError
+from tests.support import FIXTURES
 
 SOURCE_FIELDS = {"path", "call_id", "codec"}  # say where the audio came from, not what it holds
 

@@ -10,7 +10,7 @@
 * Block size: the analysis reads a file whole and has no block processing.
   What exists is tested: frame levels computed block by block (each block
   with the context its windows reach) equal those of the whole signal, and
-  a file read in blocks (``engine.audio`` does so for very long files and for
+  a file read in blocks (``callscan.audio.decoding`` does so for very long files and for
   headers that overstate the length) gives the samples of a read at once.
 
 Examples are bounded (``max_examples``) and derandomized (the same examples
@@ -23,19 +23,19 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import analyze_call
-from engine import audio as audio_mod
-from engine.measures.dead_air import dead_air_measures
-from engine.measures.interruptions import (
+from callscan import analyze_call
+from callscan.audio import decoding as audio_mod
+from callscan.kernels.energy import frame_energy_db
+from callscan.measures.dead_air import dead_air_measures
+from callscan.measures.interruptions import (
     classify,
     interruption_measures,
     party_segments,
 )
-from engine.measures.talk import span_measures, talk_measures
-from engine.measures.turns import build_turns, turn_measures
-from engine.params import Params
-from kernels.energy import frame_energy_db
-from tests.conftest import speechlike
+from callscan.measures.talk import span_measures, talk_measures
+from callscan.measures.turns import build_turns, turn_measures
+from callscan.params import Params
+from tests.support import speechlike
 
 HOP_S = 0.01
 FAST = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -25,7 +25,7 @@ the same in every call:
     semitones. Semitones make ranges of low and high voices comparable.
 ``alpha``, weight ``w_alpha``
     ``(a - alpha_norm_db) / alpha_scale_db``, ``a`` the median alpha ratio of the voiced
-    frames (energy 1-3.4 kHz over 300 Hz-1 kHz, :mod:`kernels.spectral`).
+    frames (energy 1-3.4 kHz over 300 Hz-1 kHz, :mod:`callscan.kernels.spectral`).
 ``hammarberg``, weight ``w_hammarberg``
     ``(hammarberg_norm_db - h) / hammarberg_scale_db``, ``h`` the median Hammarberg index of
     the voiced frames (strongest peak 300 Hz-2 kHz over strongest 2-3.4 kHz). Both
@@ -38,7 +38,7 @@ the same in every call:
     windows of one call, and is 0 for the call as a whole.
 ``rate``, weight ``w_rate``
     ``(ar - rate_norm_sps) / rate_scale_sps``, ``ar`` the articulation rate
-    (:mod:`engine.measures.rate`) in the stretch; left out where the stretch has less than
+    (:mod:`callscan.measures.rate`) in the stretch; left out where the stretch has less than
     ``min_talk_s`` of phonation. Its weight is small: aroused speakers speed up more often
     than not, but emphatic anger can be slow, and syllable rates differ between languages.
 
@@ -87,8 +87,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels.windows import window_percentiles
-from engine.measures.rate import FrameCounts
+from callscan.kernels.windows import window_percentiles
+from callscan.measures.rate import FrameCounts
 
 _REF_HZ = 100.0
 
@@ -187,7 +187,7 @@ def register_reference_st(f0_hz, voiced, speech, ap):
     ----------
     f0_hz : ndarray, shape (n_frames,), float32
     voiced, speech : ndarray, shape (n_frames,), bool
-    ap : engine.params.AgitationParams
+    ap : callscan.params.AgitationParams
     """
     v = voiced & speech & np.isfinite(f0_hz) & (f0_hz > 0)
     if not v.any():
@@ -208,7 +208,7 @@ def score(c, register_st, call_level_db, ap):
         The speaker's register norm ``R``, semitones re 100 Hz.
     call_level_db : float or None
         The party's median speech level over the whole call, dBFS.
-    ap : engine.params.AgitationParams
+    ap : callscan.params.AgitationParams
     """
     if c is None or register_st is None:
         return None
@@ -244,7 +244,7 @@ def stretch_scores(track, bounds, hop_s, ap, min_talk_s):
     bounds : (int, int)
         Span frames ``[a, b)``.
     hop_s : float
-    ap : engine.params.AgitationParams
+    ap : callscan.params.AgitationParams
     min_talk_s : float
         Least phonation for the rate cue, s.
 
@@ -302,7 +302,7 @@ def agitation_measures(tracks, bounds, hop_s, ap, min_talk_s):
     bounds : (int, int) or None
         Span frames; None when nobody speaks.
     hop_s : float
-    ap : engine.params.AgitationParams
+    ap : callscan.params.AgitationParams
     min_talk_s : float
 
     Returns
@@ -337,7 +337,7 @@ def null_agitation(parties=("agent", "customer")):
     return out
 
 
-from engine.fields import Field
+from callscan.fields import Field
 
 _AGITATION_PARAMS = ("agitation.centre", "agitation.slope", "agitation.min_voiced_s")
 FIELDS = (

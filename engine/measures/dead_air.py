@@ -18,8 +18,8 @@ nothing.
 
 import numpy as np
 
-from engine.fields import Field
-from engine.measures.spans import intervals_s
+from callscan.fields import Field
+from callscan.measures.spans import intervals_s
 
 FIELDS = (
     Field("dead_air_count", "integer", "count", "Mutual silences inside the span lasting at least "

@@ -3,7 +3,7 @@
 Definition (SPEC §3)
 --------------------
 A frame is on hold when a channel carries steady non-speech sound there
-(``kernels.steadiness``: a spectrum that stays put, as music and signalling tones
+(``callscan.kernels.steadiness``: a spectrum that stays put, as music and signalling tones
 do and speech never does for a second; the silent gaps between a ringback's or a
 tune's pieces count too) and neither party speaks. Hold is never speech and
 never dead air.
@@ -18,8 +18,8 @@ Each stretch is a ``hold`` event with the party of the channel that carries it
 
 import numpy as np
 
-from engine.fields import Field
-from engine.measures.spans import intervals_s, seconds
+from callscan.fields import Field
+from callscan.measures.spans import intervals_s, seconds
 
 FIELDS = (
     Field("hold_s", "number", "s", "Music, ringback, tones or other steady non-speech sound on a channel "

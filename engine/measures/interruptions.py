@@ -39,8 +39,8 @@ Units: seconds; counts are integers; rates per minute.
 import bisect
 from dataclasses import dataclass
 
-from engine.fields import Field
-from engine.measures.spans import intervals_s
+from callscan.fields import Field
+from callscan.measures.spans import intervals_s
 
 FIELDS = (
     Field("interruptions_by_{party}", "integer", "count", "The party starts while the other is mid-speech "
@@ -117,7 +117,7 @@ def classify(agent, customer, *, interrupt_grace_s, backchannel_max_s, backchann
     agent, customer : list of Segment
         Each party's segments, sorted and disjoint; modified in place.
     interrupt_grace_s, backchannel_max_s, backchannel_gap_s, simultaneous_s : float
-        See the module docstring and ``engine.params.DynamicsParams``, s.
+        See the module docstring and ``callscan.params.DynamicsParams``, s.
 
     Returns
     -------

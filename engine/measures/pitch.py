@@ -10,12 +10,12 @@ Definitions (SPEC §3)
     odd octave error or creaky frame from setting the range.
 
 Both are null when the party has fewer than ``min_voiced_s`` of voiced speech.
-F0 comes from ``kernels.pitch`` (RAPT-style tracking, Talkin 1995).
+F0 comes from ``callscan.kernels.pitch`` (RAPT-style tracking, Talkin 1995).
 """
 
 import numpy as np
 
-from engine.fields import Field
+from callscan.fields import Field
 
 FIELDS = (
     Field("{party}_f0_median_hz", "number", "Hz", "Median F0 of the party's voiced frames inside its own "
@@ -58,7 +58,7 @@ def pitch_measures(frames, masks, parties, min_voiced_s):
 
     Parameters
     ----------
-    frames : engine.features.Frames
+    frames : callscan.frames.passes.Frames
         With ``f0_hz`` and ``voiced`` of shape (channels, n_frames).
     masks : sequence of ndarray
         Speech mask of each party, in the order of ``parties``.

@@ -11,7 +11,7 @@ Definitions
     frames or when they are all digital silence, and in mono mode.
 ``clipped_share``
     The larger of the two channels' shares of samples in flat-topped runs at
-    the channel's peak (``kernels.quality``).
+    the channel's peak (``callscan.kernels.quality``).
 ``digital_silence_s``
     Time (union over channels) of exact-zero runs between a channel's first and
     last non-zero sample: a mute, a redaction, a recorder gap or silence
@@ -22,8 +22,8 @@ Units: dB, share 0..1, seconds.
 
 import numpy as np
 
-from engine.fields import Field
-from kernels.runs import extend_ends
+from callscan.fields import Field
+from callscan.kernels.runs import extend_ends
 
 FIELDS = (
     Field("{party}_snr_db", "number", "dB", "Speech level over noise level of the party's channel; null "
@@ -73,7 +73,7 @@ def quality_measures(frames, parties, quiet, mode):
 
     Parameters
     ----------
-    frames : engine.features.Frames
+    frames : callscan.frames.passes.Frames
     parties : sequence of (str, int)
         Party name and its channel (stereo mode).
     quiet : ndarray, shape (n_frames,), bool

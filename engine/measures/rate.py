@@ -4,7 +4,7 @@ Definitions (SPEC §3; de Jong & Wempe 2009)
 -------------------------------------------
 A *syllable nucleus* is a voiced peak of the party's band-limited intensity contour that
 stands out from the dips between it and the neighbouring voiced peaks
-(:mod:`kernels.nuclei`); voiced means the pitch tracker found a period near it or its
+(:mod:`callscan.kernels.nuclei`); voiced means the pitch tracker found a period near it or its
 spectrum is a vowel's (power concentrated in the first-formant band), so hoarse and creaky
 vowels count and fricatives do not, nor can a loud fricative next to a vowel take that
 vowel's place. Counting them needs no words, no language model and no recogniser: every
@@ -37,8 +37,8 @@ speech rate automatically", *Behavior Research Methods* 41(2), 2009, pp. 385-390
 
 import numpy as np
 
-from engine.fields import Field
-from kernels.runs import mask_to_runs
+from callscan.fields import Field
+from callscan.kernels.runs import mask_to_runs
 
 FIELDS = (
     Field("{party}_speech_rate_sps", "number", "syllables/s", "Syllable nuclei (voiced intensity peaks; no "

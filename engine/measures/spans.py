@@ -1,12 +1,12 @@
 """Seconds from frame masks: the shared vocabulary of every measure.
 
 A mask is a boolean array on the frame grid; a run of True frames ``[a, b)``
-is the interval ``[a * hop_s, b * hop_s)`` seconds (``kernels.framing``).
+is the interval ``[a * hop_s, b * hop_s)`` seconds (``callscan.kernels.framing``).
 """
 
 import numpy as np
 
-from kernels.runs import mask_to_runs
+from callscan.kernels.runs import mask_to_runs
 
 
 def intervals_s(mask, hop_s):

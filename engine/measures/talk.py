@@ -17,8 +17,8 @@ Definitions (SPEC §3; overlap after Heldner & Edlund 2010)
 
 import numpy as np
 
-from engine.fields import Field
-from engine.measures.spans import intervals_s, seconds, span_frames
+from callscan.fields import Field
+from callscan.measures.spans import intervals_s, seconds, span_frames
 
 FIELDS = (
     Field("span_s", "number", "s", "First speech onset to last speech offset of either party; ring time "

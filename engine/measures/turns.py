@@ -3,7 +3,7 @@
 Definitions (SPEC §3; floor transfer offset after Heldner & Edlund 2010 and
 Levinson & Torreira 2015, whose cross-language mode is about 0.2 s)
 --------------------------------------------------------------------------------
-A party *holds the floor* with its ``floor`` segments (``engine.measures.
+A party *holds the floor* with its ``floor`` segments (``callscan.measures.
 interruptions``): backchannels, and talk that starts and ends inside one segment
 of the other party, take no floor. A *turn* is a maximal run of one party's
 floor segments, in order of onset, with no floor segment of the other party in
@@ -26,8 +26,8 @@ Units: seconds.
 import statistics
 from dataclasses import dataclass
 
-from engine.fields import Field
-from engine.measures.interruptions import FLOOR
+from callscan.fields import Field
+from callscan.measures.interruptions import FLOOR
 
 FIELDS = (
     Field("turns", "integer", "count", "Floor changes: consecutive turns of different parties.",
@@ -54,7 +54,7 @@ def build_turns(segments, turn_max_pause_s):
 
     Parameters
     ----------
-    segments : list of engine.measures.interruptions.Segment
+    segments : list of callscan.measures.interruptions.Segment
     turn_max_pause_s : float
         A same-party pause at least this long starts a new turn, s.
 

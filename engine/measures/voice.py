@@ -1,13 +1,13 @@
 """Speech rate and agitation of a call: per-party voice tracks from frame features.
 
-The definitions are in ``engine.measures.rate`` and ``engine.measures.agitation``; this
+The definitions are in ``callscan.measures.rate`` and ``callscan.measures.agitation``; this
 module only assembles each party's frames (syllable nuclei, phonation, F0, level, tilt)
 and fills the record and the turn events.
 """
 
-from kernels.nuclei import syllable_nuclei
-from engine.measures.agitation import Track, agitation_measures, null_agitation
-from engine.measures.rate import add_turn_rates, null_rates, phonation_mask, rate_measures
+from callscan.kernels.nuclei import syllable_nuclei
+from callscan.measures.agitation import Track, agitation_measures, null_agitation
+from callscan.measures.rate import add_turn_rates, null_rates, phonation_mask, rate_measures
 
 PARTIES = ("agent", "customer")
 
@@ -17,17 +17,17 @@ def channel_track(frames, ch, speech, params):
 
     Parameters
     ----------
-    frames : engine.features.Frames
+    frames : callscan.frames.passes.Frames
         With ``f0_hz``, ``voiced``, ``band_power``, ``alpha_db`` and ``hammarberg_db``.
     ch : int
         Channel.
     speech : ndarray, shape (n_frames,), bool
         The party's speech activity.
-    params : engine.params.Params
+    params : callscan.params.Params
 
     Returns
     -------
-    engine.measures.agitation.Track
+    callscan.measures.agitation.Track
     """
     rp = params.rate
     hop_s = frames.hop_s
@@ -48,10 +48,10 @@ def voice_measures(frames, mode, params, masks, channels, bounds, events):
 
     Parameters
     ----------
-    frames : engine.features.Frames
+    frames : callscan.frames.passes.Frames
     mode : str
         ``"stereo"`` or ``"mono"`` (every field null; so too without F0 in ``frames``).
-    params : engine.params.Params
+    params : callscan.params.Params
     masks : sequence of ndarray
         Speech masks of the agent and the customer (stereo).
     channels : sequence of int

@@ -1,0 +1,204 @@
+"""The final outputs of a batch, written from its checkpoint.
+
+``write_outputs`` writes, in input order, the per-call table, the events
+table, one segment file per ok call and ``run.json`` (counts, versions,
+timings), each to a temporary file renamed into place (``callscan.writers``
+does the formats). It also fills in the counts of the ``BatchResult``.
+"""
+
+import contextlib
+import os
+import time
+from datetime import datetime, timezone
+
+from callscan.batch.warmup import warm_up
+from callscan.batch.work import call_id_of
+from callscan.errors import BatchFatalError
+from callscan.params import Params
+from callscan.record.schema import SCHEMA_VERSION
+from callscan.writers import (
+    FORMATS,
+    SEGMENT_FORMATS,
+    write_json,
+    write_segments,
+    write_table,
+)
+
+RUN_JSON = "run.json"
+EVENT_BASE = ("path", "call_id", "kind", "party", "start_s", "end_s")
+
+
+def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, run, rules=None):
+    """Write the tables, segment files and run.json from the checkpoint.
+
+    Parameters
+    ----------
+    ckpt : callscan.batch.checkpoint.Checkpoint
+        Open, reloaded after the run; holds an entry for every path.
+    paths : list of str
+        The inputs, in order: one row each.
+    analysed : set of str
+        The paths analysed by this run (the rest came from the checkpoint).
+    result : callscan.batch.run.BatchResult
+        Filled in here: counts, audio seconds, wall time, outputs.
+    work : callscan.batch.work.Work
+    fmt : {"parquet", "jsonl", "csv"}
+    events : bool
+        Also write the events table.
+    segments : {"rttm", "audacity"} or None
+        Also write one segment file per ok call.
+    run : dict
+        ``started_utc``, ``t0`` (``time.monotonic()`` at the start),
+        ``executor`` and ``jobs``, for ``run.json``.
+    rules : callscan.record.rules.RuleSet, optional
+        Adds ``flags`` to every row of the calls table.
+
+    Raises
+    ------
+    callscan.errors.BatchFatalError
+        When an input has no entry, or an output cannot be written.
+    """
+    from callscan._version import __version__
+
+    missing = [p for p in paths if p not in ckpt.entries]
+    if missing:  # every input has a row by now; anything else is a bug worth stopping for
+        raise BatchFatalError(f"{len(missing)} inputs have no result, e.g. {missing[0]}", ckpt.outdir)
+    rows = [ckpt.entries[p].record for p in paths]
+    if rules is not None:
+        rows = [rules.apply(dict(row)) for row in rows]
+    for row in rows:
+        if row.get("status") == "ok":
+            result.ok += 1
+            seconds = row.get("duration_s") or 0.0
+            result.audio_s += seconds
+            if row["path"] in analysed:
+                result.analysed_audio_s += seconds
+        else:
+            kind = row.get("error_kind") or "internal"
+            result.failed[kind] = result.failed.get(kind, 0) + 1
+    ext = FORMATS[fmt]
+    names = {"calls": "calls" + ext}
+    if events:
+        names["events"] = "events" + ext
+    if segments:
+        names["segments"] = "segments/"
+    info = {
+        "engine_version": __version__,
+        "schema_version": SCHEMA_VERSION,
+        "params_hash": work.params.hash(),
+        "params": work.params.to_dict(),
+        "libraries": library_versions(),
+        "inputs": result.inputs,
+        "counts": {"ok": result.ok, "failed": result.n_failed, "failed_by_kind": dict(sorted(result.failed.items()))},
+        "audio_hours": round(result.audio_s / 3600, 6),
+        "outputs": names,
+    }
+    if rules is not None:
+        info["rules"] = {r.name: r.when for r in rules.rules}
+    try:
+        target = os.path.join(ckpt.outdir, names["calls"])
+        write_table(target, fmt, call_columns(rows), lambda: rows, info)
+        result.outputs.append(target)
+        if events:
+            target = os.path.join(ckpt.outdir, names["events"])
+            write_table(target, fmt, _event_columns(ckpt, paths), lambda: _event_rows(ckpt, paths), info)
+            result.outputs.append(target)
+        if segments:
+            result.outputs.extend(_write_segment_files(ckpt, paths, segments))
+        result.wall_s = time.monotonic() - run["t0"]
+        report = dict(info)
+        report.update(
+            wall_s=round(result.wall_s, 3),
+            x_real_time=round(result.x_real_time, 2),
+            this_run={
+                "analysed": result.analysed,
+                "from_checkpoint": result.inputs - result.analysed,
+                "analysed_audio_hours": round(result.analysed_audio_s / 3600, 6),
+                "analysis_s": round(result.analysis_s, 3),
+                "executor": run["executor"],
+                "jobs": run["jobs"],
+                "duplicate_inputs": result.duplicates,
+            },
+            started_utc=run["started_utc"],
+            finished_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        target = os.path.join(ckpt.outdir, RUN_JSON)
+        write_json(target, report)
+        result.outputs.append(target)
+    except OSError as exc:
+        name = exc.filename2 or exc.filename or "the outputs"
+        raise BatchFatalError(
+            f"cannot write {name}: {exc.strerror or exc}; "
+            "the checkpoint keeps every result: rerun the same command to write the outputs",
+            ckpt.outdir,
+        ) from None
+
+
+def library_versions():
+    """Versions of Python and the libraries that decide the numbers."""
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in ("numpy", "numba", "llvmlite", "soundfile", "soxr", "librosa", "pyarrow"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        import soundfile
+
+        out["libsndfile"] = soundfile.__libsndfile_version__
+    except (ImportError, AttributeError):
+        pass
+    return out
+
+
+def call_columns(rows):
+    """Column order of the per-call table: that of ok records, then the rest.
+
+    When no row is ok, the columns of a record of the synthetic call come
+    first, so a batch that failed everywhere still has every column.
+    """
+    ordered = [r for r in rows if r.get("status") == "ok"]
+    if not ordered:
+        with contextlib.suppress(Exception):
+            ordered = [warm_up(Params())]
+    columns = {}
+    for row in ordered + [r for r in rows if r.get("status") != "ok"]:
+        for key in row:
+            if key != "events":
+                columns.setdefault(key, None)
+    return list(columns)
+
+
+def _event_rows(ckpt, paths):
+    for p in paths:
+        call_id = ckpt.entries[p].record.get("call_id")
+        for event in ckpt.events(p):
+            row = {"path": p, "call_id": call_id}
+            row.update(event)
+            yield row
+
+
+def _event_columns(ckpt, paths):
+    columns = dict.fromkeys(EVENT_BASE)
+    for row in _event_rows(ckpt, paths):
+        for key in row:
+            columns.setdefault(key, None)
+    return list(columns)
+
+
+def _write_segment_files(ckpt, paths, fmt):
+    """One segment file per ok call, under ``segments/`` at the path of the
+    input relative to the inputs' common folder (``a/b.wav`` -> ``a/b.wav.rttm``)."""
+    root = os.path.commonpath([os.path.dirname(p) for p in paths])
+    written = []
+    for p in paths:
+        record = ckpt.entries[p].record
+        if record.get("status") != "ok":
+            continue
+        target = os.path.join(ckpt.outdir, "segments", os.path.relpath(p, root) + SEGMENT_FORMATS[fmt])
+        write_segments(target, fmt, record.get("call_id") or call_id_of(p), ckpt.events(p))
+        written.append(target)
+    return written

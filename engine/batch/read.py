@@ -1,0 +1,116 @@
+"""Read a batch's output folder back: ``run.json``, the calls table, the events table.
+
+The inverse of ``callscan.batch.outputs`` for the formats of ``callscan.writers``
+(Parquet, JSON Lines, CSV), so reports and pictures can be made from a
+finished batch without analysing its calls again.
+"""
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+
+from callscan.batch.outputs import RUN_JSON
+from callscan.errors import CallscanError
+
+TEXT_COLUMNS = frozenset((
+    "path", "call_id", "status", "error_kind", "error", "mode", "codec", "warnings",
+    "engine_version", "params_hash", "kind", "party", "by", "of",
+))
+
+
+@dataclass
+class BatchOutput:
+    """What a batch wrote.
+
+    Attributes
+    ----------
+    outdir : str
+    run : dict
+        The contents of ``run.json``.
+    rows : list of dict
+        The calls table, one row per input, in input order.
+    events : dict of str -> list of dict, or None
+        Events per call path, when the batch wrote an events table.
+    """
+
+    outdir: str
+    run: dict
+    rows: list
+    events: dict | None = field(default=None)
+
+
+def read_batch(outdir):
+    """Read a batch output folder.
+
+    Parameters
+    ----------
+    outdir : str
+
+    Returns
+    -------
+    BatchOutput
+
+    Raises
+    ------
+    callscan.errors.CallscanError
+        When the folder holds no finished batch (no ``run.json`` or no calls table).
+    """
+    run_path = os.path.join(outdir, RUN_JSON)
+    try:
+        with open(run_path, encoding="utf-8") as f:
+            run = json.load(f)
+    except FileNotFoundError:
+        raise CallscanError(f"no {RUN_JSON}: not the output folder of a finished batch", outdir) from None
+    except (OSError, ValueError) as exc:
+        raise CallscanError(f"cannot read {RUN_JSON}: {exc}", outdir) from None
+    names = run.get("outputs") or {}
+    calls = os.path.join(outdir, names.get("calls", "calls.parquet"))
+    if not os.path.isfile(calls):
+        raise CallscanError(f"the calls table {os.path.basename(calls)} is missing", outdir)
+    rows = read_table(calls)
+    events = None
+    if names.get("events") and os.path.isfile(os.path.join(outdir, names["events"])):
+        events = {}
+        for ev in read_table(os.path.join(outdir, names["events"])):
+            events.setdefault(ev.get("path"), []).append(ev)
+    return BatchOutput(outdir=outdir, run=run, rows=rows, events=events)
+
+
+def read_table(path):
+    """Rows of a table written by ``callscan.writers.write_table``, as dicts.
+
+    Parameters
+    ----------
+    path : str
+        ``.parquet``, ``.jsonl`` or ``.csv``.
+
+    Returns
+    -------
+    list of dict
+    """
+    if path.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    if path.endswith(".jsonl"):
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    if path.endswith(".csv"):
+        with open(path, encoding="utf-8", newline="") as f:
+            return [{k: _csv_value(v, k in TEXT_COLUMNS) for k, v in row.items()} for row in csv.DictReader(f)]
+    raise CallscanError("unknown table format (expected .parquet, .jsonl or .csv)", path)
+
+
+def _csv_value(text, is_text=False):
+    """A CSV cell back to None, int, float or str (``is_text``: never a number)."""
+    if text is None or text == "":
+        return None
+    if is_text:
+        return text
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text

@@ -1,0 +1,91 @@
+"""Getting a worker ready for its first file: warm the kernels, prove its code.
+
+``warm_up`` runs the whole analysis once on a short synthetic call, so Numba
+kernels are compiled or loaded from the cache before the first file is timed.
+``worker_identity`` and ``check_identity`` stop a batch whose workers run other
+code than the parent (their results would not match the checkpoint).
+"""
+
+from callscan.analyze import analyze_call
+from callscan.errors import BatchFatalError
+
+
+def _voice(t, f0):
+    """A voiced, syllabic signal: harmonics of a wavering F0 under a 4 Hz envelope."""
+    import numpy as np
+
+    phase = 2 * np.pi * np.cumsum(f0 * (1 + 0.05 * np.sin(2 * np.pi * 0.7 * t))) / 8000
+    harmonics = sum(np.sin(k * phase) / k for k in range(1, 12))
+    return 0.1 * harmonics * np.sin(2 * np.pi * 2.0 * t) ** 2
+
+
+def synthetic_call(seconds=9.0):
+    """A short two-party call at 8 kHz that exercises every stage of the analysis.
+
+    Agent and customer voices take turns with an overlap, a mutual silence
+    longer than the dead-air threshold and a short reply inside the other
+    party's speech, over a faint noise floor.
+
+    Returns
+    -------
+    ndarray, shape (2, n), float32
+    """
+    import numpy as np
+
+    sr = 8000
+    t = np.arange(int(sr * seconds)) / sr
+    x = 1e-4 * np.random.default_rng(0).standard_normal((2, t.size))
+    for ch, f0, start, end in ((0, 210, 0.5, 2.0), (1, 110, 1.6, 3.0), (0, 200, 6.5, 8.5), (1, 120, 7.2, 7.6)):
+        i, j = int(start * sr), int(end * sr)
+        x[ch, i:j] += _voice(t[i:j], f0)
+    return x.astype(np.float32)
+
+
+def warm_up(params):
+    """Run the whole analysis once on a synthetic call, in stereo and in mono,
+    so that every kernel is compiled or loaded from Numba's cache.
+
+    Returns
+    -------
+    dict
+        The record of the stereo call.
+    """
+    x = synthetic_call()
+    analyze_call(x[:1], sample_rate=8000, params=params, events=True)
+    return analyze_call(x, sample_rate=8000, params=params, events=True)
+
+
+def worker_identity(params):
+    """(engine version, parameter hash) as computed in this process.
+
+    A worker whose code differs from the parent's (callscan upgraded during a
+    run, another version on a Dask worker) computes another hash for the same
+    parameters; its results would not match the checkpoint.
+    """
+    from callscan._version import __version__
+
+    return __version__, params.hash()
+
+
+def check_identity(identities, params):
+    """Stop the batch when a worker's engine or parameter hash differs.
+
+    Parameters
+    ----------
+    identities : dict
+        Worker name -> ``worker_identity`` computed there.
+    params : Params
+
+    Raises
+    ------
+    BatchFatalError
+    """
+    mine = worker_identity(params)
+    for worker, theirs in identities.items():
+        if tuple(theirs) != mine:
+            raise BatchFatalError(
+                f"worker {worker} runs callscan {theirs[0]} with parameter hash {theirs[1]}, "
+                f"this process callscan {mine[0]} with {mine[1]}: the installed code differs "
+                "(changed during the run, or another version on that machine); install one "
+                "version everywhere and run again"
+            )

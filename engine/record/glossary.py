@@ -1,0 +1,121 @@
+"""The measure glossary: every record field with its unit, definition, defaults and reference.
+
+The fields come from the ``FIELDS`` tuples of the modules that compute them
+(``engine/measures/*.py``) and from ``callscan.fields``; default values are read
+from ``callscan.params.Params``. ``callscan measures`` prints the glossary, the README's
+record section is its Markdown form, and ``callscan.record.schema`` builds the JSON Schema from
+the same fields.
+"""
+
+import importlib
+
+from callscan.fields import IDENTITY, READ, TRAILER
+from callscan.params import Params
+
+#: Measure modules, in the order their fields are listed.
+MEASURE_MODULES = (
+    "talk",
+    "hold",
+    "interruptions",
+    "turns",
+    "pitch",
+    "rate",
+    "agitation",
+    "quality",
+    "dead_air",
+)
+
+MARK_START = "<!-- glossary:start (generated: `callscan measures --update README.md`; do not edit) -->"
+MARK_END = "<!-- glossary:end -->"
+
+
+def measure_fields():
+    """The ``Field`` entries of every measure module, in ``MEASURE_MODULES`` order."""
+    out = []
+    for name in MEASURE_MODULES:
+        module = importlib.import_module(f"callscan.measures.{name}")
+        out.extend(module.FIELDS)
+    return out
+
+
+def all_fields():
+    """Every ``Field`` of a record: identity, what was read, measures, provenance."""
+    return list(IDENTITY) + list(READ) + measure_fields() + list(TRAILER)
+
+
+def field_names():
+    """Every concrete field name of a record (``{party}`` expanded), in glossary order."""
+    return [n for f in all_fields() for n in f.names()]
+
+
+def default_of(path, params=None):
+    """The value of a dotted parameter path (``"measures.dead_air_min_s"``).
+
+    Raises
+    ------
+    KeyError
+        When ``Params`` has no such parameter.
+    """
+    value = params or Params()
+    for part in path.split("."):
+        if not hasattr(value, part):
+            raise KeyError(f"no parameter {path!r} in callscan.params.Params")
+        value = getattr(value, part)
+    return value
+
+
+def _format_default(value):
+    if isinstance(value, tuple):
+        return "(" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + ")"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def defaults_text(field, params=None):
+    """``name = value`` of each parameter of a field, joined by ``, `` (or ``""``)."""
+    return ", ".join(f"{p} = {_format_default(default_of(p, params))}" for p in field.params)
+
+
+def to_text(params=None):
+    """The glossary as plain text, one block per field."""
+    blocks = []
+    for f in all_fields():
+        lines = [", ".join(f.names()) + (f" [{f.unit}]" if f.unit else ""), f"    {f.definition}"]
+        if f.params:
+            lines.append(f"    defaults: {defaults_text(f, params)}")
+        if f.reference:
+            lines.append(f"    reference: {f.reference}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) + "\n"
+
+
+def _cell(text):
+    return text.replace("|", "\\|")
+
+
+def to_markdown(params=None):
+    """The glossary as a Markdown table (field, unit, definition, defaults, reference)."""
+    rows = ["| field | unit | definition | defaults | reference |", "|---|---|---|---|---|"]
+    for f in all_fields():
+        names = ", ".join(f"`{n}`" for n in f.names())
+        defaults = ", ".join(f"`{p}` = {_format_default(default_of(p, params))}" for p in f.params)
+        rows.append(
+            f"| {names} | {_cell(f.unit)} | {_cell(f.definition)} | {_cell(defaults)} | {_cell(f.reference)} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def replace_between_markers(text, table):
+    """``text`` with the part between ``MARK_START`` and ``MARK_END`` replaced by ``table``.
+
+    Raises
+    ------
+    ValueError
+        When the markers are missing or out of order.
+    """
+    start = text.find(MARK_START)
+    end = text.find(MARK_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the markers {MARK_START!r} and {MARK_END!r} are missing")
+    return text[: start + len(MARK_START)] + "\n" + table + text[end:]
