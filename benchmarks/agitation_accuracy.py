@@ -31,7 +31,7 @@ import sys
 import numpy as np
 import soundfile as sf
 
-from benchmarks.voice_common import CORPUS, analyse_call_array, analyse_channel, telephone
+from benchmarks.voice_common import CORPUS, analyze_call_array, analyze_channel, telephone
 from callscan.measures.agitation import stretch_scores
 from callscan.measures.spans import span_frames
 from callscan.params import Params
@@ -59,7 +59,7 @@ def utterance_scores(corpus=CORPUS, params=None):
     for row in emodb_rows(corpus):
         x, sr = sf.read(corpus / "emodb_anger_neutral" / "wav" / row["file"], dtype="float32")
         y, r = telephone(x, sr)
-        frames, track = analyse_channel(y, r, params)
+        frames, track = analyze_channel(y, r, params)
         bounds = span_frames(track.speech)
         whole = None
         if bounds is not None:
@@ -146,7 +146,7 @@ def synthetic_shifts(corpus=CORPUS, params=None):
     for k, spk in enumerate(speakers):
         samples, sr = synthetic_call(spk, speakers[(k + 1) % len(speakers)], rows, corpus)
         tel = np.stack([telephone(ch, sr)[0] for ch in samples])
-        rec = analyse_call_array(tel, 8000, params)
+        rec = analyze_call_array(tel, 8000, params)
         out.append({"speaker": spk, "shift": rec["customer_agitation_shift"],
                     **{f"q{q}": rec[f"customer_agitation_q{q}"] for q in range(1, 5)},
                     "mirroring": rec["agent_mirroring"]})

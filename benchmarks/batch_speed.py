@@ -62,7 +62,7 @@ def main(argv=None):
                 rates[jobs] = max(rates.get(jobs, 0.0), rate)
                 print(
                     f"| {jobs} | {run + 1} | {load:.2f} | {r.wall_s:.2f} | {r.analysis_s:.2f} | {rate:.1f} | "
-                    f"{r.analysed_audio_s / r.analysis_s:.0f} | {parent:.2f} | {r.n_failed} |"
+                    f"{r.analyzed_audio_s / r.analysis_s:.0f} | {parent:.2f} | {r.n_failed} |"
                 )
         lo, hi = min(rates), max(rates)
         if hi != lo:

@@ -193,7 +193,7 @@ import numpy as np
 import soundfile as sf
 
 from benchmarks.syllables import english_syllables, russian_syllables
-from benchmarks.voice_common import CORPUS, analyse_channel, telephone, wideband
+from benchmarks.voice_common import CORPUS, analyze_channel, telephone, wideband
 from callscan.params import Params
 
 ARPABET_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
@@ -382,10 +382,10 @@ def evaluate(rate, corpus=CORPUS, params=None):
     rows = []
     for x, sr, units in recordings(corpus):
         y, r = telephone(x, sr) if rate == 8000 else wideband(x, sr)
-        frames, track = analyse_channel(y, r, params)
+        frames, track = analyze_channel(y, r, params)
         reference = None
         if any(u.talk_s is None for u in units):
-            reference = analyse_channel(x, sr, params)[0]
+            reference = analyze_channel(x, sr, params)[0]
         hop_s = frames.hop_s
         for u in units:
             a, b = _window(u, hop_s, frames.n_frames)

@@ -57,7 +57,7 @@ def features_with_pitch(audio, params):
     return frames
 
 
-def analyse_channel(x, sample_rate, params=None):
+def analyze_channel(x, sample_rate, params=None):
     """Frame features and the voice track of a one-party signal.
 
     Parameters
@@ -77,7 +77,7 @@ def analyse_channel(x, sample_rate, params=None):
     return frames, channel_track(frames, 0, frames.speech[0], params)
 
 
-def analyse_call_array(samples, sample_rate, params=None):
+def analyze_call_array(samples, sample_rate, params=None):
     """The record of a two-channel call given as an array (``callscan.analyze.call_measures``).
 
     Parameters

@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 
+from callscan._version import __version__
 from callscan.audio import decoding as audio_mod
 from callscan.audio.blocks import MemorySource, open_source
 from callscan.errors import ParameterError
@@ -52,9 +53,9 @@ def load(source, sample_rate=None, params=None):
     if isinstance(source, (str, os.PathLike)):
         return audio_mod.decode(source, **kw)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return audio_mod.decode_stream(io.BytesIO(source), **kw)
+        return audio_mod.decode_file_object(io.BytesIO(source), **kw)
     if hasattr(source, "read"):
-        return audio_mod.decode_stream(source, **kw)
+        return audio_mod.decode_file_object(source, **kw)
     return audio_mod.from_array(source, sample_rate, **kw)
 
 
@@ -120,8 +121,6 @@ def call_record(audio, frames, params, *, events=False, call_id=None):
     -------
     dict
     """
-    from callscan._version import __version__
-
     path = audio.path
     record = {
         "path": path,
@@ -163,11 +162,6 @@ def call_record(audio, frames, params, *, events=False, call_id=None):
     return record
 
 
-def party_masks(speech, agent_channel):
-    """(agent, customer) speech masks from the (2, n_frames) channel masks."""
-    return speech[agent_channel], speech[1 - agent_channel]
-
-
 def call_measures(frames, mode, params, events, warnings=None):
     """All call measures from frame features.
 
@@ -176,10 +170,12 @@ def call_measures(frames, mode, params, events, warnings=None):
     """
     hop_s = frames.hop_s
     mp = params.measures
+    parties = params.party_channels()
+    channels = tuple(ch for _, ch in parties)
     if mode == "mono":
         masks = (frames.speech[0],)
     else:
-        masks = party_masks(frames.speech, params.agent_channel)
+        masks = tuple(frames.speech[ch] for ch in channels)
     out, bounds = span_measures(masks, hop_s)
     if mode == "mono":
         out.update({name: None for name in PARTY_FIELDS})
@@ -192,8 +188,7 @@ def call_measures(frames, mode, params, events, warnings=None):
     if mode == "mono":
         channel_parties = (None,)
     else:
-        channel_parties = [None, None]
-        channel_parties[params.agent_channel], channel_parties[1 - params.agent_channel] = "agent", "customer"
+        channel_parties = [party for party, _ in sorted(parties, key=lambda pc: pc[1])]
     hold = frames.hold if frames.hold is not None else np.zeros((len(channel_parties), speaking.size), bool)
     held, on_hold, hold_events = hold_measures(hold, speaking, bounds, hop_s, channel_parties)
     out.update(held)
@@ -221,11 +216,8 @@ def call_measures(frames, mode, params, events, warnings=None):
     if mode == "mono" or frames.f0_hz is None:
         out.update({f"{p}_{k}": None for p in ("agent", "customer") for k in ("f0_median_hz", "f0_range_st")})
     else:
-        pitch_parties = [("agent", params.agent_channel), ("customer", 1 - params.agent_channel)]
-        out.update(pitch_measures(frames, masks, pitch_parties, params.pitch.min_voiced_s))
-    channels = (params.agent_channel, 1 - params.agent_channel)
+        out.update(pitch_measures(frames, masks, parties, params.pitch.min_voiced_s))
     out.update(voice_measures(frames, mode, params, masks, channels, bounds, events))
-    parties = [("agent", params.agent_channel), ("customer", 1 - params.agent_channel)]
     quality, notes = quality_measures(frames, parties, ~speaking & ~np.logical_or.reduce(hold), mode)
     out.update(quality)
     if warnings is not None:

@@ -242,12 +242,91 @@ class PitchParams:
         Analyse only the frames of the channel's own speech (others are unvoiced).
     min_voiced_s : float
         Least voiced speech a party needs for ``f0_median_hz`` and ``f0_range_st``, s.
+
+    The tracker's tuning (the :mod:`callscan.kernels.pitch` docstring explains each term;
+    ``benchmarks.pitch_accuracy`` measures them against Keele and PTDB-TUG):
+
+    window_s : float
+        NCCF window, seconds (rounded up to a multiple of 16 samples at each rate).
+    coarse_rate_hz : float
+        Target rate of the coarse search, Hz (decimation factor ``round(rate / coarse_rate_hz)``).
+    coarse_band : float
+        Low-pass cut-off of the coarse signal as a fraction of its rate.
+    lowcut_hz : float
+        Low cut: the running mean over ``1 / lowcut_hz`` seconds is removed (Hz).
+    lpc_order : int
+        Order of the whitening predictor of the coarse signal.
+    lpc_window_s : float
+        Its analysis window, seconds.
+    lpc_noise_floor : float
+        White-noise correction of the predictor, as a fraction of the window's power.
+    n_cands : int
+        Voiced candidates kept per frame.
+    cand_ratio : float
+        Coarse peaks below this fraction of the frame's highest coarse NCCF are ignored.
+    lag_weight : float
+        RAPT's bias towards short periods: the score is scaled by ``1 - lag_weight L / L_max``.
+    octave_weight : float
+        Cost per unit the candidate's whitened NCCF falls below the frame's best.
+    jump_cost : float
+        Cost per octave of F0 change between consecutive voiced frames.
+    voicing_cost : float
+        Fixed cost of a voicing change.
+    amp_cost : float
+        Weight of the level-change term of a voicing change.
+    amp_span_s : float
+        Span before and after a frame whose RMS ratio drives that term, seconds.
+    voiced_bias : float
+        Added to the unvoiced cost (positive = more frames voiced).
+    speech_pct, floor_pct : float
+        Percentiles (0–100) of the frame levels taken as the speech level ``S`` and the
+        background level ``B``.
+    floor_min_db : float
+        Frames at or below this level (dBFS; digital silence, below 16-bit resolution) take
+        no part in ``B``.
+    quiet_db, silence_db : float
+        The silence term ramps up from ``S - quiet_db`` to ``S - silence_db`` (dB).
+    floor_quiet_db, floor_silence_db : float
+        ... and from ``B + floor_quiet_db`` down to ``B + floor_silence_db`` (dB); both ramps
+        must agree (the smaller of the two counts).
+    silence_weight : float
+        Weight of the silence term in the unvoiced cost.
+    noise_snr_min_db : float
+        The noise-floor compensation of NCCF values treats frames closer than this to the
+        background level ``B`` as this far above it (dB). A large value switches the
+        compensation off.
+
     """
 
     fmin_hz: float = 60.0
     fmax_hz: float = 500.0
     gate: bool = True
     min_voiced_s: float = 1.0
+    window_s: float = 0.016
+    coarse_rate_hz: float = 2000.0
+    coarse_band: float = 0.45
+    lowcut_hz: float = 30.0
+    lpc_order: int = 4
+    lpc_window_s: float = 0.025
+    lpc_noise_floor: float = 0.01
+    n_cands: int = 6
+    cand_ratio: float = 0.3
+    lag_weight: float = 0.3
+    octave_weight: float = 0.5
+    jump_cost: float = 1.0
+    voicing_cost: float = 0.005
+    amp_cost: float = 0.5
+    amp_span_s: float = 0.02
+    voiced_bias: float = 0.0
+    speech_pct: float = 99.0
+    floor_pct: float = 10.0
+    quiet_db: float = 25.0
+    silence_db: float = 40.0
+    floor_quiet_db: float = 15.0
+    floor_silence_db: float = 5.0
+    floor_min_db: float = -100.0
+    silence_weight: float = 1.0
+    noise_snr_min_db: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -437,6 +516,16 @@ class Params:
             raise ParameterError("frame.hop_s must lie between 0.001 and 0.1 s")
         if self.frame.win_s < self.frame.hop_s:
             raise ParameterError("frame.win_s must be at least frame.hop_s")
+
+    def party_channels(self):
+        """The channel of each party, in ``callscan.fields.PARTIES`` order.
+
+        Returns
+        -------
+        tuple of (str, int)
+            ``(("agent", agent_channel), ("customer", 1 - agent_channel))``.
+        """
+        return ("agent", self.agent_channel), ("customer", 1 - self.agent_channel)
 
     def to_dict(self):
         """Plain nested dict of every parameter."""

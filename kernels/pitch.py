@@ -107,7 +107,7 @@ from typing import NamedTuple
 import numpy as np
 
 from callscan.kernels._jit import kernel
-from callscan.kernels.framing import n_frames as _n_frames
+from callscan.kernels.framing import n_frames
 
 _SIMD = 16
 """Windows and filters are padded to multiples of this many samples (vectorised sums)."""
@@ -765,14 +765,7 @@ def _signals(xf, gate, geo, scratch=None):
     return xh, xl, xw, centres
 
 
-def track_f0(x, sample_rate, hop, *, fmin=60.0, fmax=500.0, gate=None,
-             window_s=0.016, coarse_rate=2000.0, coarse_band=0.45, lowcut_hz=30.0,
-             lpc_order=4, lpc_window_s=0.025, lpc_noise_floor=0.01, n_cands=6, cand_ratio=0.3,
-             lag_weight=0.3, octave_weight=0.5, jump_cost=1.0,
-             voicing_cost=0.005, amp_cost=0.5, amp_span_s=0.02, voiced_bias=0.0,
-             speech_pct=99.0, floor_pct=10.0, quiet_db=25.0, silence_db=40.0,
-             floor_quiet_db=15.0, floor_silence_db=5.0, floor_min_db=-100.0,
-             silence_weight=1.0, noise_snr_min_db=6.0):
+def track_f0(x, sample_rate, hop, *, gate=None, params=None):
     """Fundamental frequency per frame of one channel (RAPT-style NCCF + Viterbi tracker).
 
     The algorithm, its costs and references are in the :mod:`callscan.kernels.pitch` docstring.
@@ -783,64 +776,16 @@ def track_f0(x, sample_rate, hop, *, fmin=60.0, fmax=500.0, gate=None,
         One channel, full scale ±1, finite. Integers are accepted as they are: apart from
         ``floor_min_db``, nothing depends on the absolute level.
     sample_rate : float
-        Hz; any rate above ``2 * fmax`` (8000 and 16000 are the supported call rates).
+        Hz; any rate above ``2 * fmax_hz`` (8000 and 16000 are the supported call rates).
     hop : int
         Frame hop in samples (10 ms: 80 at 8 kHz, 160 at 16 kHz).
-    fmin, fmax : float
-        F0 search range in Hz.
     gate : array_like of bool, shape (n_frames,), optional
         Frames to analyse (for instance the channel's speech activity). Frames outside the
         gate are unvoiced and cost almost nothing. Inside it, the result is the same as
         without a gate wherever the frames outside it are unvoiced anyway.
-    window_s : float
-        NCCF window, seconds (rounded up to a multiple of 16 samples at each rate).
-    coarse_rate : float
-        Target rate of the coarse search, Hz (decimation factor ``round(rate / coarse_rate)``).
-    coarse_band : float
-        Low-pass cut-off of the coarse signal as a fraction of its rate.
-    lowcut_hz : float
-        Low cut: the running mean over ``1 / lowcut_hz`` seconds is removed (Hz).
-    lpc_order : int
-        Order of the whitening predictor of the coarse signal.
-    lpc_window_s : float
-        Its analysis window, seconds.
-    lpc_noise_floor : float
-        White-noise correction of the predictor, as a fraction of the window's power.
-    n_cands : int
-        Voiced candidates kept per frame.
-    cand_ratio : float
-        Coarse peaks below this fraction of the frame's highest coarse NCCF are ignored.
-    lag_weight : float
-        RAPT's bias towards short periods: the score is scaled by ``1 - lag_weight L / L_max``.
-    octave_weight : float
-        Cost per unit the candidate's whitened NCCF falls below the frame's best.
-    jump_cost : float
-        Cost per octave of F0 change between consecutive voiced frames.
-    voicing_cost : float
-        Fixed cost of a voicing change.
-    amp_cost : float
-        Weight of the level-change term of a voicing change.
-    amp_span_s : float
-        Span before and after a frame whose RMS ratio drives that term, seconds.
-    voiced_bias : float
-        Added to the unvoiced cost (positive = more frames voiced).
-    speech_pct, floor_pct : float
-        Percentiles (0–100) of the frame levels taken as the speech level ``S`` and the
-        background level ``B``.
-    floor_min_db : float
-        Frames at or below this level (dBFS; digital silence, below 16-bit resolution) take
-        no part in ``B``.
-    quiet_db, silence_db : float
-        The silence term ramps up from ``S - quiet_db`` to ``S - silence_db`` (dB).
-    floor_quiet_db, floor_silence_db : float
-        ... and from ``B + floor_quiet_db`` down to ``B + floor_silence_db`` (dB); both ramps
-        must agree (the smaller of the two counts).
-    silence_weight : float
-        Weight of the silence term in the unvoiced cost.
-    noise_snr_min_db : float
-        The noise-floor compensation of NCCF values treats frames closer than this to the
-        background level ``B`` as this far above it (dB). A large value switches the
-        compensation off.
+    params : callscan.params.PitchParams, optional
+        The search range (``fmin_hz``, ``fmax_hz``) and the tracker's tuning, each
+        documented there; the defaults when omitted.
 
     Returns
     -------
@@ -863,20 +808,11 @@ def track_f0(x, sample_rate, hop, *, fmin=60.0, fmax=500.0, gate=None,
         )
     if arr.dtype.kind not in "fiu":
         raise ValueError(f"x must hold real numbers; got dtype {arr.dtype}")
-    tracker = F0Tracker(sample_rate, hop, fmin=fmin, fmax=fmax, window_s=window_s,
-                        coarse_rate=coarse_rate, coarse_band=coarse_band, lowcut_hz=lowcut_hz,
-                        lpc_order=lpc_order, lpc_window_s=lpc_window_s,
-                        lpc_noise_floor=lpc_noise_floor, n_cands=n_cands, cand_ratio=cand_ratio,
-                        lag_weight=lag_weight, octave_weight=octave_weight, jump_cost=jump_cost,
-                        voicing_cost=voicing_cost, amp_cost=amp_cost, amp_span_s=amp_span_s,
-                        voiced_bias=voiced_bias, speech_pct=speech_pct, floor_pct=floor_pct,
-                        quiet_db=quiet_db, silence_db=silence_db, floor_quiet_db=floor_quiet_db,
-                        floor_silence_db=floor_silence_db, floor_min_db=floor_min_db,
-                        silence_weight=silence_weight, noise_snr_min_db=noise_snr_min_db)
+    tracker = F0Tracker(sample_rate, hop, params)
     hop = tracker.hop
     xf = np.ascontiguousarray(arr, dtype=np.float32)
     n = xf.shape[0]
-    nf = _n_frames(n, hop)
+    nf = n_frames(n, hop)
     if gate is None:
         g = np.ones(nf, dtype=np.bool_)
     else:
@@ -931,17 +867,25 @@ class F0Tracker:
     (outside the gate): the only state there is "unvoiced", so the path on each side of such
     a frame does not depend on the other side.
 
-    Parameters are those of :func:`track_f0`.
+    ``params`` is a ``callscan.params.PitchParams`` (the defaults when omitted), as for
+    :func:`track_f0`.
     """
 
-    def __init__(self, sample_rate, hop, *, fmin=60.0, fmax=500.0, window_s=0.016,
-                 coarse_rate=2000.0, coarse_band=0.45, lowcut_hz=30.0, lpc_order=4,
-                 lpc_window_s=0.025, lpc_noise_floor=0.01, n_cands=6, cand_ratio=0.3,
-                 lag_weight=0.3, octave_weight=0.5, jump_cost=1.0, voicing_cost=0.005,
-                 amp_cost=0.5, amp_span_s=0.02, voiced_bias=0.0, speech_pct=99.0,
-                 floor_pct=10.0, quiet_db=25.0, silence_db=40.0, floor_quiet_db=15.0,
-                 floor_silence_db=5.0, floor_min_db=-100.0, silence_weight=1.0,
-                 noise_snr_min_db=6.0):
+    def __init__(self, sample_rate, hop, params=None):
+        if params is None:
+            from callscan.params import PitchParams
+
+            params = PitchParams()
+        p = params
+        fmin, fmax = p.fmin_hz, p.fmax_hz
+        window_s, coarse_rate, coarse_band, lowcut_hz = p.window_s, p.coarse_rate_hz, p.coarse_band, p.lowcut_hz
+        lpc_order, lpc_window_s, lpc_noise_floor = p.lpc_order, p.lpc_window_s, p.lpc_noise_floor
+        n_cands, cand_ratio, lag_weight = p.n_cands, p.cand_ratio, p.lag_weight
+        octave_weight, jump_cost, voicing_cost, amp_cost = p.octave_weight, p.jump_cost, p.voicing_cost, p.amp_cost
+        amp_span_s, voiced_bias, silence_weight = p.amp_span_s, p.voiced_bias, p.silence_weight
+        speech_pct, floor_pct, floor_min_db = p.speech_pct, p.floor_pct, p.floor_min_db
+        quiet_db, silence_db = p.quiet_db, p.silence_db
+        floor_quiet_db, floor_silence_db, noise_snr_min_db = p.floor_quiet_db, p.floor_silence_db, p.noise_snr_min_db
         _check_positive("sample_rate", sample_rate)
         if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
             raise ValueError(f"hop must be a positive whole number of samples, got {hop!r}")
@@ -1003,7 +947,7 @@ class F0Tracker:
 
     def levels(self, xf):
         """DC-removed power of each frame's own hop interval, dB, shape (n_frames,), float64."""
-        level = np.empty(_n_frames(xf.shape[0], self.hop))
+        level = np.empty(n_frames(xf.shape[0], self.hop))
         _frame_levels(xf, self.hop, level)
         return level
 

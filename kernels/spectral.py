@@ -44,7 +44,7 @@ import numpy as np
 import scipy.fft
 
 from callscan.kernels._jit import kernel
-from callscan.kernels.framing import n_frames as count_frames
+from callscan.kernels.framing import n_frames
 
 
 @kernel
@@ -174,7 +174,7 @@ def spectral_features(x, sample_rate, hop, gate, *, win_s=0.032, nuclei_band_hz=
     x = np.ascontiguousarray(x, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError(f"spectral_features takes one channel (1-D), got shape {x.shape}")
-    n = count_frames(x.shape[0], hop)
+    n = n_frames(x.shape[0], hop)
     gate = np.ascontiguousarray(gate, dtype=np.bool_)
     if gate.shape != (n,):
         raise ValueError(f"gate must have shape ({n},) for {x.shape[0]} samples at hop {hop}, got {gate.shape}")

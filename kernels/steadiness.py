@@ -31,7 +31,7 @@ active frames, the share of frames that are steady (``s >= stable_min``), pure
 (``p >= pure_min``) or dips, over a window around each frame. Music is steady
 and has few dips; tones are pure (their on/off cadence may dip as it likes).
 
-Spectra are Hann-windowed real FFTs (``callscan.kernels.spectral.frame_spectra``, or ``frame_spectra``
+Spectra are Hann-windowed real FFTs (``callscan.kernels.spectral.frame_spectra``, or ``band_magnitudes``
 here for every frame of a signal), magnitudes over the band; the kernels here are plain loops
 over frames.
 """
@@ -40,8 +40,8 @@ import numpy as np
 import scipy.fft
 
 from callscan.kernels._jit import kernel
-from callscan.kernels.framing import n_frames as count_frames
-from callscan.kernels.spectral import frame_spectra as spectra_of_frames
+from callscan.kernels.framing import n_frames
+from callscan.kernels.spectral import frame_spectra
 from callscan.kernels.spectral import hann
 
 
@@ -185,7 +185,7 @@ def _share_reaches(flag, active, half, share, at_most, out):
         i = j
 
 
-def frame_spectra(x, hop, win, lo_bin, hi_bin, first=0, last=None):
+def band_magnitudes(x, hop, win, lo_bin, hi_bin, first=0, last=None):
     """Magnitude spectra of frames ``first..last-1``, bins ``lo_bin..hi_bin-1``.
 
     Frame ``i``'s Hann window of ``win`` samples is centred as in
@@ -196,7 +196,7 @@ def frame_spectra(x, hop, win, lo_bin, hi_bin, first=0, last=None):
     ndarray, shape (last - first, hi_bin - lo_bin), float32
     """
     x = np.asarray(x, dtype=np.float32)
-    total = count_frames(x.shape[0], hop)
+    total = n_frames(x.shape[0], hop)
     last = total if last is None else min(last, total)
     if last <= first:
         return np.zeros((0, hi_bin - lo_bin), dtype=np.float32)
@@ -271,7 +271,7 @@ def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096, frames=None)
     """
     if hop < 1 or win < 2 or lag < 1 or not 0 <= lo_bin < hi_bin <= win // 2 + 1:
         raise ValueError("steadiness: need hop >= 1, win >= 2, lag >= 1 and 0 <= lo_bin < hi_bin <= win // 2 + 1")
-    n = count_frames(len(x), hop)
+    n = n_frames(len(x), hop)
     if frames is not None:
         return _steadiness_of(np.ascontiguousarray(x, dtype=np.float32), n, hop, win, lag, lo_bin, hi_bin, width,
                               block, frames)
@@ -280,7 +280,7 @@ def steadiness(x, hop, win, lag, lo_bin, hi_bin, width, block=4096, frames=None)
     for a in range(0, n, block):
         b = min(n, a + block)
         lo, hi = max(0, a - lag), min(n, b + lag)
-        spec = frame_spectra(x, hop, win, lo_bin, hi_bin, lo, hi)
+        spec = band_magnitudes(x, hop, win, lo_bin, hi_bin, lo, hi)
         s = np.empty(hi - lo)
         _stability(spec, int(lag), s)
         stab[a:b] = s[a - lo : b - lo]
@@ -347,7 +347,7 @@ def _steadiness_of(x, n, hop, win, lag, lo_bin, hi_bin, width, block, frames):
             continue
         lo, hi = max(0, a - lag), min(n, b + lag)
         idx = lo + np.flatnonzero(need[lo:hi])
-        spec = np.abs(spectra_of_frames(x, hop, idx, window, win)[:, lo_bin:hi_bin])
+        spec = np.abs(frame_spectra(x, hop, idx, window, win)[:, lo_bin:hi_bin])
         row[idx] = np.arange(idx.size)
         stab[targets], pure[targets] = steadiness_of_spectra(spec, row, targets, lag, width)
         row[idx] = -1

@@ -394,7 +394,7 @@ def _stream_size(stream):
     return end - pos
 
 
-def decode_stream(stream, *, min_duration_s=1.0, identical_tol=1e-3):
+def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3):
     """Read audio for analysis from a binary file-like object (``io.BytesIO``, an open file).
 
     The same checks and conversions as :func:`decode`, so a call gives the same

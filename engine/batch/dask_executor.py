@@ -104,7 +104,7 @@ class DaskExecutor:
             raise BatchFatalError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
 
     def run(self, tasks, on_result, on_sync=None):
-        """Analyse every task on the cluster; arguments as ``LocalPool.run``."""
+        """Analyse every task on the cluster (``callscan.batch.executor.Executor.run``)."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 

@@ -11,6 +11,7 @@ import os
 import time
 from datetime import datetime, timezone
 
+from callscan._version import __version__
 from callscan.batch.warmup import warm_up
 from callscan.batch.work import call_id_of
 from callscan.errors import BatchFatalError
@@ -28,7 +29,7 @@ RUN_JSON = "run.json"
 EVENT_BASE = ("path", "call_id", "kind", "party", "start_s", "end_s")
 
 
-def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, run, rules=None):
+def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, run, rules=None):
     """Write the tables, segment files and run.json from the checkpoint.
 
     Parameters
@@ -37,7 +38,7 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
         Open, reloaded after the run; holds an entry for every path.
     paths : list of str
         The inputs, in order: one row each.
-    analysed : set of str
+    analyzed : set of str
         The paths analysed by this run (the rest came from the checkpoint).
     result : callscan.batch.run.BatchResult
         Filled in here: counts, audio seconds, wall time, outputs.
@@ -58,8 +59,6 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
     callscan.errors.BatchFatalError
         When an input has no entry, or an output cannot be written.
     """
-    from callscan._version import __version__
-
     missing = [p for p in paths if p not in ckpt.entries]
     if missing:  # every input has a row by now; anything else is a bug worth stopping for
         raise BatchFatalError(f"{len(missing)} inputs have no result, e.g. {missing[0]}", ckpt.outdir)
@@ -71,8 +70,8 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
             result.ok += 1
             seconds = row.get("duration_s") or 0.0
             result.audio_s += seconds
-            if row["path"] in analysed:
-                result.analysed_audio_s += seconds
+            if row["path"] in analyzed:
+                result.analyzed_audio_s += seconds
         else:
             kind = row.get("error_kind") or "internal"
             result.failed[kind] = result.failed.get(kind, 0) + 1
@@ -111,9 +110,9 @@ def write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments, ru
             wall_s=round(result.wall_s, 3),
             x_real_time=round(result.x_real_time, 2),
             this_run={
-                "analysed": result.analysed,
-                "from_checkpoint": result.inputs - result.analysed,
-                "analysed_audio_hours": round(result.analysed_audio_s / 3600, 6),
+                "analyzed": result.analyzed,
+                "from_checkpoint": result.inputs - result.analyzed,
+                "analyzed_audio_hours": round(result.analyzed_audio_s / 3600, 6),
                 "analysis_s": round(result.analysis_s, 3),
                 "executor": run["executor"],
                 "jobs": run["jobs"],

@@ -162,18 +162,7 @@ class LocalPool:
         self.last_result_at = None
 
     def run(self, tasks, on_result, on_sync=None):
-        """Analyse every task; call ``on_result(index, status, line)`` for each.
-
-        Parameters
-        ----------
-        tasks : iterable of (int, str)
-            Input index and path.
-        on_result : callable
-            Called in this process, once per task, in completion order.
-        on_sync : callable, optional
-            Called after each group of results that arrived together (to make
-            them durable with one fsync).
-        """
+        """Analyse every task (``callscan.batch.executor.Executor.run``)."""
         self._queue = deque(tasks)
         self._crashes = Counter()
         self._failed_starts = 0

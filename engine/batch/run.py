@@ -8,6 +8,7 @@ executor and writes the outputs from the checkpoint. The pieces, top to bottom:
 * ``callscan.batch.config``: options and parameters from a TOML file;
 * ``callscan.batch.work``: the unit of work, one file -> one checkpoint entry;
 * ``callscan.batch.warmup``: a worker's warm-up and identity check;
+* ``callscan.batch.executor``: the protocol every executor follows, and the choice of one;
 * ``callscan.batch.pool``: local worker processes, crash isolation, timeouts;
 * ``callscan.batch.dask_executor``: the same work on a Dask cluster;
 * ``callscan.batch.checkpoint``: the append-only record of finished files (resume);
@@ -24,12 +25,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from callscan._version import __version__
 from callscan.analyze import analyze_call
 from callscan.batch.checkpoint import Checkpoint
-from callscan.batch.dask_executor import DaskExecutor
+from callscan.batch.executor import make_executor
 from callscan.batch.inputs import InputError, expand_inputs
 from callscan.batch.outputs import write_outputs
-from callscan.batch.pool import LocalPool, available_cores
 from callscan.batch.work import Work
 from callscan.errors import BatchFatalError, BatchUsageError
 from callscan.params import Params
@@ -50,11 +51,11 @@ class BatchResult:
     ok : int
     failed : dict of str -> int
         Failed rows by ``error_kind``.
-    analysed : int
+    analyzed : int
         Files analysed by this run (the rest came from the checkpoint).
     audio_s : float
         Length of every ok call, seconds.
-    analysed_audio_s : float
+    analyzed_audio_s : float
         Length of the ok calls analysed by this run, seconds.
     wall_s : float
         Wall time of this run, seconds.
@@ -71,9 +72,9 @@ class BatchResult:
     inputs: int = 0
     ok: int = 0
     failed: dict = field(default_factory=dict)
-    analysed: int = 0
+    analyzed: int = 0
     audio_s: float = 0.0
-    analysed_audio_s: float = 0.0
+    analyzed_audio_s: float = 0.0
     wall_s: float = 0.0
     analysis_s: float = 0.0
     duplicates: int = 0
@@ -92,7 +93,7 @@ class BatchResult:
     @property
     def x_real_time(self):
         """Audio analysed by this run per second of wall time."""
-        return self.analysed_audio_s / self.wall_s if self.wall_s > 0 else 0.0
+        return self.analyzed_audio_s / self.wall_s if self.wall_s > 0 else 0.0
 
     def summary(self):
         """One line for the end of a run."""
@@ -100,8 +101,8 @@ class BatchResult:
         failed = f"{self.n_failed} failed ({kinds})" if self.n_failed else "0 failed"
         return (
             f"callscan batch: {self.inputs} calls, {self.ok} ok, {failed}; "
-            f"{self.analysed} analysed now, {self.inputs - self.analysed} from the checkpoint; "
-            f"{self.analysed_audio_s / 3600:.2f} h of audio in {self.wall_s:.1f} s "
+            f"{self.analyzed} analysed now, {self.inputs - self.analyzed} from the checkpoint; "
+            f"{self.analyzed_audio_s / 3600:.2f} h of audio in {self.wall_s:.1f} s "
             f"({self.x_real_time:.0f}x real time); outputs in {self.outdir}"
         )
 
@@ -115,18 +116,6 @@ def _progress(total, initial, enabled):
     except ImportError:
         return None
     return tqdm(total=total, initial=initial, file=sys.stderr, unit="call", desc="callscan", dynamic_ncols=True)
-
-
-def make_executor(work, executor="local", scheduler_file=None, jobs=None, timeout=None, crash_retries=1):
-    """The executor named by ``executor`` (``local`` or a Dask address)."""
-    if scheduler_file or (executor and executor != "local"):
-        if scheduler_file and executor and executor != "local":
-            raise BatchUsageError("give either --executor dask://HOST:PORT or --scheduler-file, not both")
-        if executor and executor != "local" and "://" not in executor:
-            raise BatchUsageError(f"unknown executor {executor!r}; use 'local' or dask://HOST:PORT")
-        return DaskExecutor(work, address=None if scheduler_file else executor,
-                            scheduler_file=scheduler_file, timeout=timeout)
-    return LocalPool(work, jobs or available_cores(), timeout=timeout, crash_retries=crash_retries)
 
 
 def run_batch(
@@ -197,8 +186,6 @@ def run_batch(
         The output folder cannot be written, workers cannot start, the
         cluster cannot be reached. Finished files stay in the checkpoint.
     """
-    from callscan._version import __version__
-
     t0 = time.monotonic()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     params = params or Params()
@@ -230,12 +217,12 @@ def run_batch(
     try:
         remove_stale_temporaries(outdir)  # safe: the checkpoint's lock keeps other batches out
         todo = [(i, p) for i, p in enumerate(paths) if not ckpt.done(p, work.events)]
-        analysed = set()
+        analyzed = set()
         bar = _progress(len(paths), len(paths) - len(todo), progress)
 
         def on_result(index, status, line):
             ckpt.add(line)
-            analysed.add(paths[index])
+            analyzed.add(paths[index])
             if bar is not None:
                 bar.update(1)
 
@@ -247,11 +234,11 @@ def run_batch(
                 bar.close()
             ckpt.sync()
         ckpt.reload()
-        result = BatchResult(outdir=outdir, inputs=len(paths), analysed=len(analysed),
+        result = BatchResult(outdir=outdir, inputs=len(paths), analyzed=len(analyzed),
                              duplicates=expanded.duplicates)
         if runner.first_task_at is not None and runner.last_result_at is not None:
             result.analysis_s = runner.last_result_at - runner.first_task_at
-        write_outputs(ckpt, paths, analysed, result, work, fmt, events, segments,
+        write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments,
                       {"started_utc": started, "t0": t0, "executor": executor if not scheduler_file
                        else f"scheduler-file:{scheduler_file}",
                        "jobs": getattr(runner, "jobs", None)}, rules=rules)

@@ -6,6 +6,7 @@ kernels are compiled or loaded from the cache before the first file is timed.
 code than the parent (their results would not match the checkpoint).
 """
 
+from callscan._version import __version__
 from callscan.analyze import analyze_call
 from callscan.errors import BatchFatalError
 
@@ -62,8 +63,6 @@ def worker_identity(params):
     run, another version on a Dask worker) computes another hash for the same
     parameters; its results would not match the checkpoint.
     """
-    from callscan._version import __version__
-
     return __version__, params.hash()
 
 

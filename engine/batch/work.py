@@ -1,6 +1,6 @@
 """The unit of work of a batch: one file in, one checkpoint entry out.
 
-``analyse_one`` runs the analysis function on one path and turns any refusal
+``analyze_one`` runs the analysis function on one path and turns any refusal
 into a failed row: a ``CallscanError`` keeps its ``kind``; any other exception
 is ``internal`` with the exception's text. The result is one *entry*:
 ``{"path", "params_hash", "record", "events"}``; ``run_one`` encodes it as the
@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from callscan._version import __version__
 from callscan.analyze import analyze_call
 from callscan.errors import ERROR_KINDS, CallscanError
 from callscan.params import Params
@@ -61,8 +62,6 @@ def failed_entry(path, work, kind, message):
     -------
     dict
     """
-    from callscan._version import __version__
-
     record = {
         "path": path,
         "call_id": call_id_of(path),
@@ -77,7 +76,7 @@ def failed_entry(path, work, kind, message):
             "events": [] if work.events else None}
 
 
-def analyse_one(work, path):
+def analyze_one(work, path):
     """Analyse one file; never raises for a bad file.
 
     Parameters
@@ -131,7 +130,7 @@ def run_one(work, path):
     line : str
         The checkpoint line.
     """
-    entry = analyse_one(work, path)
+    entry = analyze_one(work, path)
     try:
         line = encode_entry(entry)
     except (TypeError, ValueError) as exc:

@@ -148,7 +148,7 @@ def frame_features(source, params):
     win = framing.win_samples(sr, fp.win_s)
     hop_s = hop / sr
     pp, qp = params.pitch, params.quality
-    tracker = F0Tracker(sr, hop, fmin=pp.fmin_hz, fmax=pp.fmax_hz)
+    tracker = F0Tracker(sr, hop, pp)
     hold_win = framing.win_samples(sr, params.hold.win_s)
     spectral_win = framing.win_samples(sr, params.rate.spectral_win_s)
     # Hops of real samples each side of a block's own frames: enough for every kernel's

@@ -5,11 +5,10 @@ module only assembles each party's frames (syllable nuclei, phonation, F0, level
 and fills the record and the turn events.
 """
 
+from callscan.fields import PARTIES
 from callscan.kernels.nuclei import syllable_nuclei
 from callscan.measures.agitation import Track, agitation_measures, null_agitation
 from callscan.measures.rate import add_turn_rates, null_rates, phonation_mask, rate_measures
-
-PARTIES = ("agent", "customer")
 
 
 def channel_track(frames, ch, speech, params):

@@ -129,7 +129,7 @@ def call_view(source, sample_rate=None, params=None, *, record=None, events=None
     if record.get("mode") == "mono":
         lanes = [(None, 0)]
     else:
-        lanes = [("agent", params.agent_channel), ("customer", 1 - params.agent_channel)]
+        lanes = params.party_channels()
     return CallView(record=record, events=list(events), hop_s=frames.hop_s,
                     f0_hz={p: frames.f0_hz[ch] for p, ch in lanes})
 

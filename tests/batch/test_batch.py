@@ -125,9 +125,9 @@ def test_resume_analyses_only_missing_files_and_refuses_other_parameters(tmp_pat
     subset = tmp_path / "first.txt"
     subset.write_text("\n".join(calls[:2]))
     out = tmp_path / "out"
-    assert run_batch([subset], out, jobs=1).analysed == 2
+    assert run_batch([subset], out, jobs=1).analyzed == 2
     again = run_batch([tmp_path / "in"], out, jobs=1)
-    assert again.analysed == 2 and again.inputs == 4
+    assert again.analyzed == 2 and again.inputs == 4
     rows = rows_of(out / "calls.parquet")
     assert [r["path"] for r in rows] == calls
     lines = (out / CHECKPOINT).read_text().splitlines()
@@ -136,7 +136,7 @@ def test_resume_analyses_only_missing_files_and_refuses_other_parameters(tmp_pat
         run_batch([tmp_path / "in"], out, params=Params(agent_channel=0))
     assert (out / CHECKPOINT).read_text().splitlines() == lines  # untouched
     fresh = run_batch([tmp_path / "in"], out, params=Params(agent_channel=0), resume=False, jobs=1)
-    assert fresh.analysed == 4
+    assert fresh.analyzed == 4
     assert {r["params_hash"] for r in rows_of(out / "calls.parquet")} == {Params(agent_channel=0).hash()}
 
 
@@ -147,15 +147,15 @@ def test_a_partial_last_line_is_dropped_and_events_are_computed_when_first_neede
     with open(out / CHECKPOINT, "a") as f:
         f.write('{"path": "' + calls[0] + '", "params_ha')  # a run killed mid-write
     again = run_batch([tmp_path / "in"], out, jobs=1)
-    assert again.analysed == 0
+    assert again.analyzed == 0
     text = (out / CHECKPOINT).read_text()
     assert text.endswith("}\n") and len(text.splitlines()) == 3
     with_events = run_batch([tmp_path / "in"], out, jobs=1, events=True, segments="rttm")
-    assert with_events.analysed == 2  # the stored entries had no events
+    assert with_events.analyzed == 2  # the stored entries had no events
     assert len(pq.read_table(out / "events.parquet")) > 0
     rttm = (out / "segments" / "call_00.wav.rttm").read_text().splitlines()
     assert rttm and all(line.startswith("SPEAKER call_00 1 ") for line in rttm)
-    assert run_batch([tmp_path / "in"], out, events=True).analysed == 0
+    assert run_batch([tmp_path / "in"], out, events=True).analyzed == 0
 
 
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path):

@@ -146,7 +146,7 @@ def test_resume_after_kill_9_gives_every_input_exactly_once(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     run = json.loads((out / "run.json").read_text())
     assert run["this_run"]["from_checkpoint"] >= done_before
-    assert run["this_run"]["analysed"] + run["this_run"]["from_checkpoint"] == 80
+    assert run["this_run"]["analyzed"] + run["this_run"]["from_checkpoint"] == 80
     rows = [json.loads(line) for line in (out / "calls.jsonl").read_text().splitlines()]
     assert [row["path"] for row in rows] == sorted(str(p) for p in folder.iterdir())
     assert all(row["status"] == "ok" for row in rows)

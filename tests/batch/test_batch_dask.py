@@ -53,7 +53,7 @@ def test_dask_gives_the_rows_of_local_workers(cluster, tmp_path):
     (folder / "empty.wav").write_bytes(b"")
     local = run_batch([folder], tmp_path / "local", jobs=2, events=True)
     remote = run_batch([folder], tmp_path / "dask", executor=cluster.scheduler_address, events=True)
-    assert remote.analysed == local.analysed == 6 and remote.failed == local.failed == {"empty": 1}
+    assert remote.analyzed == local.analyzed == 6 and remote.failed == local.failed == {"empty": 1}
     for name in ("calls.parquet", "events.parquet"):
         a = pq.read_table(tmp_path / "local" / name)
         b = pq.read_table(tmp_path / "dask" / name)

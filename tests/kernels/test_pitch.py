@@ -12,6 +12,7 @@ from scipy import signal
 
 from callscan.kernels import pitch
 from callscan.kernels.pitch import track_f0
+from callscan.params import PitchParams
 from tests import reference_pitch as ref
 
 RATES = (8000, 16000)
@@ -301,10 +302,10 @@ def test_tiny_but_nonzero_signal():
         ({"hop": 0}, "hop"),
         ({"hop": 80.5}, "hop"),
         ({"sample_rate": 0}, "sample_rate"),
-        ({"fmin": 300.0, "fmax": 200.0}, "fmin < fmax"),
-        ({"fmax": 4000.0}, "sample_rate / 2"),
+        ({"params": PitchParams(fmin_hz=300.0, fmax_hz=200.0)}, "fmin < fmax"),
+        ({"params": PitchParams(fmax_hz=4000.0)}, "sample_rate / 2"),
         ({"gate": np.ones(9, bool)}, "one entry per frame"),
-        ({"n_cands": 0}, "n_cands"),
+        ({"params": PitchParams(n_cands=0)}, "n_cands"),
     ],
 )
 def test_invalid_input_raises(kwargs, match):
