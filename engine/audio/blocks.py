@@ -26,6 +26,7 @@ import os
 import numpy as np
 import soundfile as sf
 
+from callscan.audio import checks
 from callscan.audio import decoding as audio_mod
 from callscan.errors import DecodeError
 from callscan.kernels.energy import deinterleave_int16, subtract_offset
@@ -101,7 +102,7 @@ class FileSource:
         self.sample_rate = self.source_rate = info.samplerate
         self.codec = f"{info.format}/{info.subtype}"
         self.n_samples = info.frames
-        self._dtype = "int16" if info.subtype in audio_mod._INT16_SUBTYPES else "float32"
+        self._dtype = "int16" if info.subtype in checks.INT16_SUBTYPES else "float32"
         self._keep = list(range(info.channels))
         self._offsets = None  # per-channel DC offset to remove, or None
         self.mode = "stereo" if info.channels == 2 else "mono"
@@ -156,8 +157,8 @@ class FileSource:
         if not finite.all():
             self.bad += int(np.count_nonzero(~finite))
             self.bad_kind = "nan"
-        elif self.bad_kind != "nan" and x.size and float(np.max(np.abs(x))) > audio_mod.FLOAT_LIMIT:
-            self.bad += int(np.count_nonzero(np.abs(x) > audio_mod.FLOAT_LIMIT))
+        elif self.bad_kind != "nan" and x.size and float(np.max(np.abs(x))) > checks.FLOAT_LIMIT:
+            self.bad += int(np.count_nonzero(np.abs(x) > checks.FLOAT_LIMIT))
             self.bad_kind = "limit"
 
     def blocks(self, hop, block, context):
@@ -205,17 +206,17 @@ class FileSource:
             be run again on the corrected samples, and ``settle`` called again.
         """
         if self.bad:
-            raise audio_mod.bad_samples_error(self.bad, self.bad_kind == "limit", self.path)
+            raise checks.bad_samples_error(self.bad, self.bad_kind == "limit", self.path)
         if self._offsets is None:
             for ch, nonzero in enumerate(stats["nonzero"]):
                 if not nonzero:
-                    self.warnings.append(audio_mod.no_signal_warning(ch))
+                    self.warnings.append(checks.no_signal_warning(ch))
             offsets = []
             for ch in range(len(self._keep)):
                 count = stats["live_count"][ch]
-                offset = audio_mod.dc_to_remove(stats["live_sum"][ch] / count if count else 0.0)
+                offset = checks.dc_to_remove(stats["live_sum"][ch] / count if count else 0.0)
                 if offset:
-                    self.warnings.append(audio_mod.dc_warning(ch, offset))
+                    self.warnings.append(checks.dc_warning(ch, offset))
                 offsets.append(offset)
             if any(offsets):
                 self._offsets = offsets
@@ -224,12 +225,12 @@ class FileSource:
         self.settled = True
         if len(self._keep) == 1:
             self.mode = "mono"
-            self.warnings.append(audio_mod.MONO_WARNING)
-        elif audio_mod.same_signal(stats["peak"], stats["max_diff"], identical_tol):
+            self.warnings.append(checks.MONO_WARNING)
+        elif checks.same_signal(stats["peak"], stats["max_diff"], identical_tol):
             self.mode = "mono"
             self._keep = self._keep[:1]
             self._offsets = self._offsets[:1]
-            self.warnings.append(audio_mod.SAME_SIGNAL_WARNING)
+            self.warnings.append(checks.SAME_SIGNAL_WARNING)
         return False
 
 
@@ -246,13 +247,13 @@ def open_source(path, *, min_duration_s=1.0, identical_tol=1e-3):
         With ``kind`` and a reason naming the file.
     """
     path = os.fspath(path)
-    info, name = audio_mod._open_info(path)
+    info, name = checks.open_info(path)
     blockwise = (
         isinstance(name, bytes)
-        and info.samplerate in audio_mod.NATIVE_RATES
-        and 0 < info.frames < audio_mod._UNKNOWN_FRAMES
+        and info.samplerate in checks.NATIVE_RATES
+        and 0 < info.frames < checks.UNKNOWN_FRAMES
     )
     if not blockwise:
         return MemorySource(audio_mod.decode(path, min_duration_s=min_duration_s, identical_tol=identical_tol))
-    audio_mod._check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
+    checks.check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
     return FileSource(path, name, info)
