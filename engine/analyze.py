@@ -1,4 +1,4 @@
-"""One call in, one record out (SPEC §5)."""
+"""One call in, one record out (the record's fields: ``callscan measures``)."""
 
 import io
 import os
@@ -85,14 +85,14 @@ def analyze_call(source, sample_rate=None, params=None, *, events=False, call_id
     params : callscan.params.Params, optional
         Defaults to ``Params()``.
     events : bool
-        Add the list of events (SPEC §4) under ``"events"``.
+        Add the list of events (``callscan.record.schema.EVENT_SCHEMA``) under ``"events"``.
     call_id : str, optional
         Defaults to the file name without extension.
 
     Returns
     -------
     dict
-        The per-call record (SPEC §3, §5).
+        The per-call record (its fields: ``callscan measures``, ``callscan schema``).
 
     Raises
     ------

@@ -1,7 +1,7 @@
 """One exception tree for everything callscan refuses to do.
 
 Every error raised for a file names the file and the reason, and carries the
-``error_kind`` that a batch writes into the file's failed row (SPEC §5).
+``error_kind`` that a batch writes into the file's failed row.
 """
 
 
@@ -15,7 +15,7 @@ class CallscanError(Exception):
     path : str or None
         The file concerned, if any.
     kind : str
-        One of the SPEC §5 ``error_kind`` values.
+        One of ``ERROR_KINDS``.
     """
 
     kind = "internal"

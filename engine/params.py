@@ -1,6 +1,6 @@
 """Parameters of an analysis: frozen, hashable dataclasses.
 
-Defaults live here and nowhere else (SPEC: "defaults are parameters, never
+Defaults live here and nowhere else ("defaults are parameters, never
 constants in kernels"). ``Params.hash()`` identifies a parameter set in records
 and batch outputs.
 """
@@ -21,9 +21,9 @@ class FrameParams:
     Attributes
     ----------
     hop_s : float
-        Hop between frames, seconds (SPEC §2: 10 ms).
+        Hop between frames, seconds (default 10 ms).
     win_s : float
-        Energy window, seconds (SPEC §2: 25 ms).
+        Energy window, seconds (default 25 ms).
     """
 
     hop_s: float = 0.010
@@ -63,9 +63,9 @@ class ActivityParams:
     hangover_s : float
         Speech regions are extended by this much at their end, s.
     min_speech_s : float
-        Speech bursts shorter than this are dropped, s (SPEC §2: 0.10).
+        Speech bursts shorter than this are dropped, s (default 0.10).
     bridge_s : float
-        Same-party gaps shorter than this are filled, s (SPEC §2: 0.25).
+        Same-party gaps shorter than this are filled, s (default 0.25).
     """
 
     onset_db: float = 10.0
@@ -185,9 +185,9 @@ class DynamicsParams:
     Attributes
     ----------
     interrupt_grace_s : float
-        Least overlap that makes an interruption, s (SPEC: 0.5).
+        Least overlap that makes an interruption, s (default 0.5).
     backchannel_max_s : float
-        Longest vocalisation that can be a backchannel, s (SPEC: 1.0).
+        Longest vocalisation that can be a backchannel, s (default 1.0).
     backchannel_gap_s : float
         A backchannel sits in the other party's speech or in a pause of it no
         further than this from its speech on both sides, s.
@@ -237,7 +237,7 @@ class PitchParams:
     Attributes
     ----------
     fmin_hz, fmax_hz : float
-        F0 search range, Hz (SPEC §2: 60-500 Hz).
+        F0 search range, Hz (default 60-500 Hz).
     gate : bool
         Analyse only the frames of the channel's own speech (others are unvoiced).
     min_voiced_s : float
@@ -331,7 +331,7 @@ class PitchParams:
 
 @dataclass(frozen=True)
 class MeasureParams:
-    """Thresholds of the call measures (SPEC §3).
+    """Thresholds of the call measures (``callscan.measures``).
 
     Attributes
     ----------

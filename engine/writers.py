@@ -1,6 +1,6 @@
 """Output files of a batch: tables, segment files and ``run.json``.
 
-* **Tables** (SPEC §5): one row per call, or one row per event, as Parquet,
+* **Tables**: one row per call, or one row per event, as Parquet,
   JSON Lines or CSV. Columns keep the order given by the caller; a column's
   type comes from its values (integers and floats together make float64;
   lists of numbers make ``list<double>``, other lists ``list<string>``; a
@@ -314,7 +314,7 @@ def rttm_lines(call_id, events):
     call_id : str
         The RTTM file id (white space becomes ``_``).
     events : list of dict
-        SPEC §4 events; only ``kind == "speech"`` ones are written, the party
+        Events (``callscan.record.schema.EVENT_SCHEMA``); only ``kind == "speech"`` ones are written, the party
         (``agent``, ``customer``; ``speaker`` in mono) as the speaker name.
 
     Returns
@@ -338,7 +338,7 @@ def audacity_lines(events):
     Parameters
     ----------
     events : list of dict
-        SPEC §4 events.
+        Events (``callscan.record.schema.EVENT_SCHEMA``).
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """Speech activity for one channel: adaptive noise floor, hysteresis, hangover.
 
-Definition (SPEC §2)
---------------------
+Definition
+----------
 1. Level ``e[i]`` is the frame RMS level in dBFS (``callscan.kernels.energy``), with values
    below ``abs_floor_db`` (digital silence reads ``-inf``) raised to it.
 2. Noise floor ``f[i]``: a low percentile (``floor_quantile``) of the level, taken

@@ -1,4 +1,4 @@
-"""Many calls in, one table out: ``run_batch`` (SPEC §5).
+"""Many calls in, one table out: ``run_batch``.
 
 ``run_batch`` analyses every input file once and writes one row per input, in
 input order, whatever the number of workers. It checks the options, expands

@@ -1,7 +1,7 @@
 """Agitation: a 0-1 arousal score per party, per quarter of the call, and how the agent follows.
 
-Definitions (SPEC §3)
----------------------
+Definition
+----------
 Arousal shows in the voice the same way in every language: more subglottal pressure and
 vocal-fold tension raise F0 and widen its excursions, make the voice louder and flatten
 the spectrum (more energy in the upper harmonics), and often quicken articulation

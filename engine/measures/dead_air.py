@@ -1,7 +1,7 @@
 """Dead air: mutual silence inside the span.
 
-Definitions (SPEC §3)
----------------------
+Definition
+----------
 A dead-air stretch is a run of frames inside the span where neither party
 speaks, lasting at least ``dead_air_min_s`` (3 s: Amazon Contact Lens non-talk
 time, NICE notable silence) and not on hold. Silence before the first onset or

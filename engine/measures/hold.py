@@ -1,7 +1,7 @@
 """Hold: music, ringback, tones or other steady non-speech sound while nobody speaks.
 
-Definition (SPEC §3)
---------------------
+Definition
+----------
 A frame is on hold when a channel carries steady non-speech sound there
 (``callscan.kernels.steadiness``: a spectrum that stays put, as music and signalling tones
 do and speech never does for a second; the silent gaps between a ringback's or a

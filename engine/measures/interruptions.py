@@ -1,6 +1,6 @@
 """Interruptions and backchannels: who talks over whom, and who says "mm-hm".
 
-Definitions (SPEC §3; overlap, gap and pause after Heldner & Edlund 2010,
+Definitions (overlap, gap and pause after Heldner & Edlund 2010,
 turn-taking after Levinson & Torreira 2015)
 ------------------------------------------------------------------------------
 A *segment* is a run of one party's speech frames, after the activity stage has

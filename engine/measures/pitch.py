@@ -1,7 +1,7 @@
 """Pitch level and range per party.
 
-Definitions (SPEC §3)
----------------------
+Definition
+----------
 ``{party}_f0_median_hz``
     Median F0 (Hz) over the party's voiced frames inside its own speech.
 ``{party}_f0_range_st``

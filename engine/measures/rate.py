@@ -1,7 +1,7 @@
 """Speech rate and articulation rate per party, in any language.
 
-Definitions (SPEC §3; de Jong & Wempe 2009)
--------------------------------------------
+Definitions (de Jong & Wempe 2009)
+----------------------------------
 A *syllable nucleus* is a voiced peak of the party's band-limited intensity contour that
 stands out from the dips between it and the neighbouring voiced peaks
 (:mod:`callscan.kernels.nuclei`); voiced means the pitch tracker found a period near it or its

@@ -1,7 +1,7 @@
 """Span, talk time and overlap.
 
-Definitions (SPEC §3; overlap after Heldner & Edlund 2010)
------------------------------------------------------------
+Definitions (overlap after Heldner & Edlund 2010)
+-------------------------------------------------
 ``span_s``
     From the first speech onset to the last speech offset of either party.
     Ring time before and tails after do not count.

@@ -1,6 +1,6 @@
 """Turns, response latency and monologues.
 
-Definitions (SPEC §3; floor transfer offset after Heldner & Edlund 2010 and
+Definitions (floor transfer offset after Heldner & Edlund 2010 and
 Levinson & Torreira 2015, whose cross-language mode is about 0.2 s)
 --------------------------------------------------------------------------------
 A party *holds the floor* with its ``floor`` segments (``callscan.measures.

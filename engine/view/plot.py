@@ -66,9 +66,9 @@ class CallView:
     Attributes
     ----------
     record : dict
-        The call's record (SPEC §5).
+        The call's record.
     events : list of dict
-        The call's events (SPEC §4).
+        The call's events (``callscan.record.schema.EVENT_SCHEMA``).
     hop_s : float
         Frame hop of ``f0_hz``, s.
     f0_hz : dict of (str or None) -> ndarray

@@ -17,7 +17,7 @@ def intervals(events, kind, party=None, key="party"):
     Parameters
     ----------
     events : list of dict
-        Events with ``kind``, ``party``, ``start_s``, ``end_s`` (SPEC §4).
+        Events with ``kind``, ``party``, ``start_s``, ``end_s`` (``callscan.record.schema.EVENT_SCHEMA``).
     kind : str
     party : str or None
         Keep only events whose ``key`` field equals this; None keeps all.
@@ -124,7 +124,7 @@ def span_bounds(events):
 
 
 def quarters(bounds):
-    """The four quarters of the span, shape (4, 2), s (SPEC §3 ``_q1`` … ``_q4``)."""
+    """The four quarters of the span, shape (4, 2), s (``_q1`` … ``_q4`` fields)."""
     start, end = bounds
     edges = np.linspace(start, end, 5)
     return np.stack([edges[:-1], edges[1:]], axis=1)

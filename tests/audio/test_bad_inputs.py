@@ -94,9 +94,9 @@ def test_the_single_file_api_raises_the_row_kind(bad_set, batch_rows):
         assert _shown(str(info.value)) == row["error"]
 
 
-def test_the_readme_carries_the_table_of_the_cases():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert make_bad.table() in readme, "README table is stale: python -m fixtures.bad.make_bad --table"
+def test_the_fixtures_readme_carries_the_table_of_the_cases():
+    readme = (ROOT / "fixtures" / "README.md").read_text(encoding="utf-8")
+    assert make_bad.table() in readme, "fixtures/README.md table is stale: python -m fixtures.bad.make_bad --table"
 
 
 @pytest.mark.skipif(not hasattr(os, "setuid"), reason="needs POSIX users")
