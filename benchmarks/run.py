@@ -139,7 +139,7 @@ def peak_rss_mb(path):
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child
     # of this (large) benchmark process would report the parent's peak.
     code = (
-        "import sys; from engine import analyze_call, keep_freed_memory; keep_freed_memory(); analyze_call(sys.argv[1]);"
+        "import sys; from callscan import analyze_call, keep_freed_memory; keep_freed_memory(); analyze_call(sys.argv[1]);"
         "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, check=True)
