@@ -16,9 +16,18 @@ if __name__ != "callscan":  # the source folder engine/ imported by its folder n
     )
 
 from callscan._version import __version__  # noqa: E402
-from callscan.analyze import analyze_call  # noqa: E402
 from callscan.errors import CallscanError, DecodeError, ParameterError  # noqa: E402
 from callscan.heap import keep_freed_memory  # noqa: E402
 from callscan.params import Params  # noqa: E402
+
+
+def __getattr__(name):
+    # analyze_call pulls in Numba and the kernels (about 0.4 s); importing it on first use keeps
+    # `import callscan.cli` (and so `callscan --help`) free of that cost.
+    if name == "analyze_call":
+        from callscan.analyze import analyze_call
+
+        return analyze_call
+    raise AttributeError(f"module 'callscan' has no attribute {name!r}")
 
 __all__ = ["analyze_call", "CallscanError", "DecodeError", "ParameterError", "Params", "keep_freed_memory", "__version__"]
