@@ -89,17 +89,22 @@ def schema(indent):
 @click.option("--markdown", is_flag=True, help="A Markdown table (the README's glossary) instead of text.")
 @click.option("--update", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
               help="Rewrite the Markdown table between the glossary markers of this file (README.md).")
-def measures(markdown, update):
+@click.option("--summary", "summary_", is_flag=True, help="The columns of `callscan summary` instead.")
+def measures(markdown, update, summary_):
     """List every record field with its unit, definition, defaults and reference."""
+    from callscan.record import summary as sm
     from callscan.record.glossary import replace_between_markers, to_markdown, to_text
 
+    fields = sm.FIELDS if summary_ else None
     if update is None:
-        click.echo(to_markdown() if markdown else to_text(), nl=False)
+        click.echo(to_markdown(fields=fields) if markdown else to_text(fields=fields), nl=False)
         return
     with open(update, encoding="utf-8") as f:
         text = f.read()
     try:
         new = replace_between_markers(text, to_markdown())
+        if sm.MARK_START in new:
+            new = replace_between_markers(new, to_markdown(fields=sm.FIELDS), sm.MARK_START, sm.MARK_END)
     except ValueError as exc:
         _fail(f"{update}: {exc}")
     if new != text:
@@ -198,14 +203,18 @@ def _apply_config(ctx, param, path):
 @click.option("--scheduler-file", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
               help="Run on the Dask cluster described by this scheduler file.")
 @RULES
+@click.option("--path-fields", metavar="TEMPLATE", default=None,
+              help="Turn parts of each path into columns of every row: '{date}/{agent_id}/' takes the "
+              "file's folder as agent_id and the one above as date; '*' skips a part.")
 @click.pass_context
 def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resume, timeout, executor,
-          scheduler_file, rules):
+          scheduler_file, rules, path_fields):
     """Analyse many calls: one row per input file in OUTDIR/calls.<format>.
 
     INPUT is an audio file, a folder (searched recursively for audio files) or a
-    manifest (.txt with one path a line, or .csv with a path column; relative
-    paths are taken from the manifest's folder). Rows keep the input order.
+    manifest (.txt with one path a line, or .csv/.parquet with a path column whose
+    other columns go into every row; relative paths are taken from the
+    manifest's folder). Rows keep the input order.
     Exit status: 0 all ok, 1 some files failed, 2 usage, 3 fatal.
     """
     from click.core import ParameterSource
@@ -225,7 +234,7 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
         result = run_batch(
             inputs, outdir, params=params, jobs=jobs, fmt=fmt, events=events, segments=segments,
             timeout=timeout, resume=resume, executor=executor, scheduler_file=scheduler_file,
-            progress=True, rules=rules,
+            progress=True, rules=rules, path_fields=path_fields,
         )
     except CallscanError as exc:
         raise _Exit(str(exc), getattr(exc, "exit_code", 3)) from None
@@ -234,8 +243,53 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
         ctx.exit(130)
     if result.duplicates:
         click.echo(f"note: {result.duplicates} inputs were named more than once; each is analysed once", err=True)
+    if result.path_fields_unmatched:
+        click.echo(f"note: {result.path_fields_unmatched} paths do not fit --path-fields {path_fields!r}; "
+                   "their columns are empty", err=True)
     click.echo(result.summary(), err=True)
     ctx.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=str))
+@click.option("--by", "by", multiple=True, required=True, metavar="COLUMN",
+              help="Group by this column (a manifest column such as agent_id, or a record field); repeat for more.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str), default=None,
+              help="Write every column to FILE (.parquet, .csv or .jsonl) instead of a table on stdout.")
+def summary(outdir, by, output):
+    """One row per group of the calls in OUTDIR: n, medians, p90s, rates per hour, flag shares.
+
+    The columns are defined in `callscan measures --summary`.
+    """
+    import os
+
+    from callscan.batch.read import read_batch
+    from callscan.record.summary import summarize, summary_columns, to_text
+    from callscan.writers import write_table
+
+    try:
+        batch = read_batch(outdir)
+    except CallscanError as exc:
+        _fail(exc)
+    rules = list((batch.run.get("rules") or {}).keys()) or None
+    try:
+        groups = summarize(batch.rows, by, rules=rules)
+    except KeyError as exc:
+        columns = sorted({k for r in batch.rows[:100] for k in r})
+        raise click.UsageError(f"no column {exc.args[0]!r} in the calls table of {outdir} "
+                               f"(columns: {', '.join(columns)})") from None
+    if output is None:
+        click.echo(to_text(groups, by), nl=False)
+        return
+    ext = os.path.splitext(output)[1].lower()
+    fmt = {v: k for k, v in FORMATS.items()}.get(ext)
+    if fmt is None:
+        raise click.UsageError(f"{output}: use .parquet, .csv or .jsonl")
+    try:
+        write_table(output, fmt, summary_columns(groups, by), lambda: groups)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"wrote {len(groups)} groups to {output}", err=True)
 
 
 @main.command()

@@ -6,7 +6,9 @@
   lists of numbers make ``list<double>``, other lists ``list<string>``; a
   column with no value at all is ``string`` for the identity and error fields,
   ``list<string>`` for ``warnings`` and ``flags`` and float64 otherwise, as measures are, so
-  that tables of different batches share a schema). Lists such as
+  that tables of different batches share a schema; ``types`` can name it). Datetimes are
+  timestamps in microseconds (UTC when they carry a zone), ISO-8601 text in
+  JSON Lines and CSV. Lists such as
   ``warnings`` stay lists in Parquet and JSON Lines; in CSV their items are
   joined with ``"; "``. Non-finite floats are ``null`` in JSON Lines
   (JSON has no NaN) and empty in CSV.
@@ -25,6 +27,7 @@ import csv
 import json
 import math
 import os
+from datetime import datetime
 
 import numpy as np
 
@@ -123,6 +126,8 @@ def _value_kind(value):
         return "float"
     if isinstance(value, str):
         return "str"
+    if isinstance(value, datetime):
+        return "datetime" if value.tzinfo is None else "datetime:utc"
     if isinstance(value, (list, tuple)):
         items = {_value_kind(v) for v in value if v is not None}
         if not items:
@@ -131,7 +136,7 @@ def _value_kind(value):
     return "other"
 
 
-def column_types(columns, rows):
+def column_types(columns, rows, empty=None):
     """The Arrow type of every column, from the values in ``rows``.
 
     Parameters
@@ -139,6 +144,9 @@ def column_types(columns, rows):
     columns : list of str
     rows : iterable of dict
         Missing keys count as null.
+    empty : dict of str -> str, optional
+        The type of a column without any value: ``"string"`` or ``"float"``
+        (by default, the rules in the module docstring).
 
     Returns
     -------
@@ -154,7 +162,9 @@ def column_types(columns, rows):
                 kinds[c].add(_value_kind(value))
     types = {}
     for c, seen in kinds.items():
-        if not seen:
+        if not seen and empty and c in empty:
+            types[c] = pa.string() if empty[c] == "string" else pa.float64()
+        elif not seen:
             types[c] = (
                 pa.string() if c in STRING_COLUMNS
                 else pa.list_(pa.string()) if c in LIST_COLUMNS
@@ -166,6 +176,10 @@ def column_types(columns, rows):
             types[c] = pa.int64()
         elif seen <= {"int", "float"}:
             types[c] = pa.float64()
+        elif seen == {"datetime"}:
+            types[c] = pa.timestamp("us")
+        elif seen == {"datetime:utc"}:
+            types[c] = pa.timestamp("us", tz="UTC")
         elif seen <= {"list", "list:num"} and "list:num" in seen:
             types[c] = pa.list_(pa.float64())
         elif seen <= {"list", "list:str"}:
@@ -185,11 +199,13 @@ def _arrow_value(value, type_):
             return [None if v is None else _text(str(v)) for v in value]
         return list(value)
     if pa.types.is_string(type_):
+        if isinstance(value, datetime):
+            return value.isoformat()
         return _text(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return value
 
 
-def write_table(path, fmt, columns, rows, metadata=None):
+def write_table(path, fmt, columns, rows, metadata=None, types=None):
     """Write rows as a table, atomically.
 
     Parameters
@@ -205,6 +221,9 @@ def write_table(path, fmt, columns, rows, metadata=None):
     metadata : dict, optional
         Parquet only: stored as JSON under the key ``callscan`` of the file's
         key/value metadata.
+    types : dict of str -> str, optional
+        Parquet only: the type of a column that holds no value at all
+        (``"string"`` or ``"float"``).
 
     Returns
     -------
@@ -215,18 +234,18 @@ def write_table(path, fmt, columns, rows, metadata=None):
         raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")
     with atomic_path(path) as tmp:
         if fmt == "parquet":
-            return _write_parquet(tmp, columns, rows, metadata)
+            return _write_parquet(tmp, columns, rows, metadata, types)
         with open(tmp, "w", newline="", encoding="utf-8") as f:
             if fmt == "jsonl":
                 return _write_jsonl(f, columns, rows())
             return _write_csv(f, columns, rows())
 
 
-def _write_parquet(tmp, columns, rows, metadata):
+def _write_parquet(tmp, columns, rows, metadata, empty=None):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = column_types(columns, rows())
+    types = column_types(columns, rows(), empty)
     schema = pa.schema([pa.field(c, types[c]) for c in columns])
     if metadata is not None:
         schema = schema.with_metadata({"callscan": json.dumps(metadata, sort_keys=True)})
@@ -260,6 +279,8 @@ def _finite(value):
         return None
     if isinstance(value, str):
         return _text(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     return value
@@ -285,6 +306,8 @@ def _csv_cell(value):
         return _text("; ".join("" if v is None else str(v) for v in value))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return value.isoformat()
     return _text(value) if isinstance(value, str) else value
 
 

@@ -7,8 +7,10 @@ An INPUT is one of
   folders (names starting with ``.``, such as the ``._call.wav`` resource forks
   that macOS leaves on shared drives) are skipped;
 * a **manifest**: a ``.txt`` file with one path per line (blank lines and lines
-  starting with ``#`` are skipped), or a ``.csv`` file with a ``path`` column.
-  Relative paths in a manifest are relative to the manifest's folder. Entries
+  starting with ``#`` are skipped), or a ``.csv`` or ``.parquet`` file with a
+  ``path`` column, whose other columns are the calls' metadata (typed and
+  carried into every row, ``callscan.batch.metadata``; a ``call_id`` column
+  names each call). Relative paths in a manifest are relative to the manifest's folder. Entries
   are taken as they are: one that does not exist becomes a failed row of the
   batch (``unreadable``), not a refusal of the whole run;
 * any other **file**: taken as it is, whatever its extension.
@@ -16,13 +18,14 @@ An INPUT is one of
 Every path is made absolute without resolving symbolic links, so two links to
 one recording are two inputs, and a batch resumed from another working
 directory finds its earlier results. A file named twice is kept once, at its
-first place.
+first place, with the metadata of that place.
 """
 
 import csv
 import os
 from dataclasses import dataclass, field
 
+from callscan.batch.metadata import MetadataError, arrow_values, check_names, path_fields, type_text_column, uniform
 from callscan.errors import CallscanError
 
 AUDIO_EXTENSIONS = frozenset(
@@ -33,7 +36,7 @@ AUDIO_EXTENSIONS = frozenset(
 )
 """File extensions a folder walk picks up (lower case, with the dot)."""
 
-MANIFEST_EXTENSIONS = (".txt", ".csv")
+MANIFEST_EXTENSIONS = (".txt", ".csv", ".parquet")
 
 
 class InputError(CallscanError):
@@ -54,20 +57,34 @@ class Inputs:
         How many further mentions of an already listed file were dropped.
     empty : list of str
         Folders and manifests that contributed no file.
+    columns : list of str
+        Metadata columns, in the order first seen (manifests, then path fields).
+    meta : dict of str -> dict
+        Path -> its metadata (column -> typed value); paths without any are absent.
+    call_ids : dict of str -> str
+        Path -> the id a manifest's ``call_id`` column gives it.
+    unmatched : int
+        Paths that did not fit the ``path_fields`` template.
     """
 
     paths: list = field(default_factory=list)
     duplicates: int = 0
     empty: list = field(default_factory=list)
+    columns: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    call_ids: dict = field(default_factory=dict)
+    unmatched: int = 0
 
 
-def expand_inputs(args):
+def expand_inputs(args, path_template=None):
     """Expand INPUT arguments (files, folders, manifests) into a list of files.
 
     Parameters
     ----------
     args : iterable of str or os.PathLike
         The INPUT arguments, in order.
+    path_template : str, optional
+        A ``--path-fields`` template: parts of each path become metadata columns.
 
     Returns
     -------
@@ -77,28 +94,65 @@ def expand_inputs(args):
     ------
     InputError
         When an argument does not exist, or a manifest cannot be read or has
-        no ``path`` column.
+        no ``path`` column; when a metadata column has the name of a record
+        field, or two sources give one column.
     """
     out = Inputs()
     seen = set()
+    sources = {}
+    below = []  # each path below its INPUT folder, for path_template
     for arg in args:
         arg = os.fspath(arg)
+        meta = None
         if os.path.isdir(arg):
             found = list(walk_audio(arg))
+            root = os.path.abspath(arg)
         elif os.path.splitext(arg)[1].lower() in MANIFEST_EXTENSIONS and os.path.isfile(arg):
-            found = read_manifest(arg)
+            found, meta = read_manifest_table(arg)
+            root = os.path.dirname(os.path.abspath(arg))
+            for name in meta:
+                sources.setdefault(name, arg)
         elif os.path.lexists(arg):
+            root = os.path.dirname(os.path.abspath(arg))
             found = [os.path.abspath(arg)]
         else:
             raise InputError("no such file or folder", arg)
         if not found:
             out.empty.append(arg)
-        for path in found:
+        for i, path in enumerate(found):
             if path in seen:
                 out.duplicates += 1
-            else:
-                seen.add(path)
-                out.paths.append(path)
+                continue
+            seen.add(path)
+            out.paths.append(path)
+            below.append(os.path.relpath(path, root))
+            if meta:
+                cells = {name: values[i] for name, values in meta.items()}
+                call_id = cells.pop("call_id", None)
+                if call_id is not None:
+                    out.call_ids[path] = str(call_id)
+                if cells:
+                    out.meta[path] = cells
+    if path_template:
+        try:
+            columns, out.unmatched = path_fields(path_template, below)
+        except MetadataError as exc:
+            raise InputError(exc.reason, exc.path) from None
+        for name, values in columns.items():
+            if name in sources:
+                raise InputError(f"--path-fields field {name!r} is also a column of the manifest {sources[name]}")
+            sources[name] = f"--path-fields {path_template!r}"
+            for path, value in zip(out.paths, values):
+                out.meta.setdefault(path, {})[name] = value
+    out.columns = [name for name in sources if name != "call_id"]
+    try:
+        check_names(out.columns, sources)
+    except MetadataError as exc:
+        raise InputError(exc.reason) from None
+    for name in out.columns:  # several manifests may type one column differently
+        rows = [m for m in out.meta.values() if name in m]
+        for m, value in zip(rows, uniform([m[name] for m in rows])):
+            m[name] = value
     return out
 
 
@@ -132,13 +186,13 @@ def walk_audio(folder):
 
 
 def read_manifest(manifest):
-    """The paths listed in a ``.txt`` or ``.csv`` manifest, made absolute.
+    """The paths listed in a ``.txt``, ``.csv`` or ``.parquet`` manifest, made absolute.
 
     Parameters
     ----------
     manifest : str
         A ``.txt`` file (one path a line; blank lines and ``#`` comments
-        skipped) or a ``.csv`` file with a ``path`` column (blank cells skipped).
+        skipped) or a ``.csv`` or ``.parquet`` file with a ``path`` column (blank cells skipped).
 
     Returns
     -------
@@ -148,9 +202,60 @@ def read_manifest(manifest):
     Raises
     ------
     InputError
-        When the manifest cannot be read, or a CSV manifest has no ``path`` column.
+        When the manifest cannot be read, or a table manifest has no ``path`` column.
+    """
+    return read_manifest_table(manifest)[0]
+
+
+def read_manifest_table(manifest):
+    """The paths of a manifest and its other columns, typed.
+
+    Parameters
+    ----------
+    manifest : str
+        As for ``read_manifest``.
+
+    Returns
+    -------
+    paths : list of str
+        Absolute paths, rows with a blank path left out.
+    columns : dict of str -> list
+        Every column but ``path``, aligned with ``paths``, typed by
+        ``callscan.batch.metadata`` (empty for a ``.txt`` manifest).
+
+    Raises
+    ------
+    InputError
     """
     base = os.path.dirname(os.path.abspath(manifest))
+    if manifest.lower().endswith(".parquet"):
+        entries, columns = _parquet_manifest(manifest)
+    else:
+        entries, columns = _text_manifest(manifest)
+    keep = [i for i, e in enumerate(entries) if e]
+    paths = [os.path.abspath(os.path.join(base, entries[i])) for i in keep]
+    return paths, {name: [values[i] for i in keep] for name, values in columns.items()}
+
+
+def _parquet_manifest(manifest):
+    try:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(manifest)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise InputError(f"cannot read manifest: {exc}", manifest) from None
+    names = [name.strip() for name in table.column_names]
+    if "path" not in names:
+        raise InputError(f"Parquet manifest has no 'path' column (columns: {', '.join(names) or 'none'})", manifest)
+    columns = {}
+    for name, column in zip(names, table.columns):
+        columns[name] = arrow_values(column.to_pylist())
+    entries = [("" if p is None else str(p)).strip() for p in columns.pop("path")]
+    return entries, columns
+
+
+def _text_manifest(manifest):
+    columns = {}
     try:
         # File names are bytes: a name that is not UTF-8 comes back as the
         # file system gives it (surrogate escapes, as os.fsdecode does).
@@ -164,14 +269,16 @@ def read_manifest(manifest):
                         manifest,
                     )
                 reader.fieldnames = fields
-                entries = [(row.get("path") or "").strip() for row in reader]
+                rows = list(reader)
+                entries = [(row.get("path") or "").strip() for row in rows]
+                for name in dict.fromkeys(fields):
+                    if name and name != "path":
+                        cells = [row.get(name) for row in rows]
+                        columns[name] = ([None if c is None or not c.strip() else c.strip() for c in cells]
+                                         if name == "call_id" else type_text_column(cells))
             else:
                 entries = [line.strip() for line in f]
                 entries = [e for e in entries if not e.startswith("#")]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read manifest: {exc}", manifest) from None
-    return [
-        os.path.abspath(os.path.join(base, entry))
-        for entry in entries
-        if entry
-    ]
+    return entries, columns

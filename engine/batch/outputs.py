@@ -29,7 +29,7 @@ RUN_JSON = "run.json"
 EVENT_BASE = ("path", "call_id", "kind", "party", "start_s", "end_s")
 
 
-def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, run, rules=None):
+def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, run, rules=None, inputs=None):
     """Write the tables, segment files and run.json from the checkpoint.
 
     Parameters
@@ -53,6 +53,9 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
         ``executor`` and ``jobs``, for ``run.json``.
     rules : callscan.record.rules.RuleSet, optional
         Adds ``flags`` to every row of the calls table.
+    inputs : callscan.batch.inputs.Inputs, optional
+        Its metadata columns go into every row of the calls and events tables,
+        after ``call_id``; its ``call_ids`` replace the ids taken from file names.
 
     Raises
     ------
@@ -65,6 +68,8 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
     rows = [ckpt.entries[p].record for p in paths]
     if rules is not None:
         rows = [rules.apply(dict(row)) for row in rows]
+    meta = Metadata.of(inputs)
+    rows = [meta.row(row) for row in rows]
     for row in rows:
         if row.get("status") == "ok":
             result.ok += 1
@@ -96,14 +101,15 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
         info["rules"] = {r.name: r.when for r in rules.rules}
     try:
         target = os.path.join(ckpt.outdir, names["calls"])
-        write_table(target, fmt, call_columns(rows), lambda: rows, info)
+        write_table(target, fmt, meta.columns_of(call_columns(rows)), lambda: rows, info, types=meta.types)
         result.outputs.append(target)
         if events:
             target = os.path.join(ckpt.outdir, names["events"])
-            write_table(target, fmt, _event_columns(ckpt, paths), lambda: _event_rows(ckpt, paths), info)
+            write_table(target, fmt, meta.columns_of(_event_columns(ckpt, paths)),
+                        lambda: _event_rows(ckpt, paths, meta), info, types=meta.types)
             result.outputs.append(target)
         if segments:
-            result.outputs.extend(_write_segment_files(ckpt, paths, segments))
+            result.outputs.extend(_write_segment_files(ckpt, paths, segments, meta))
         result.wall_s = time.monotonic() - run["t0"]
         report = dict(info)
         report.update(
@@ -171,11 +177,65 @@ def call_columns(rows):
     return list(columns)
 
 
-def _event_rows(ckpt, paths):
+class Metadata:
+    """The metadata of the inputs, as the tables write it.
+
+    Attributes
+    ----------
+    columns : list of str
+    meta : dict of str -> dict
+        Path -> column -> value.
+    call_ids : dict of str -> str
+    types : dict of str -> str
+        Column -> ``"string"`` for the columns without any value (so that they
+        are text, not numbers, in Parquet).
+    """
+
+    def __init__(self, columns=(), meta=None, call_ids=None):
+        self.columns = list(columns)
+        self.meta = meta or {}
+        self.call_ids = call_ids or {}
+        present = {name for m in self.meta.values() for name, v in m.items() if v is not None}
+        self.types = {name: "string" for name in self.columns if name not in present}
+
+    @classmethod
+    def of(cls, inputs):
+        """From a ``callscan.batch.inputs.Inputs`` (or None: no metadata)."""
+        if inputs is None:
+            return cls()
+        return cls(inputs.columns, inputs.meta, inputs.call_ids)
+
+    def row(self, row):
+        """``row`` with its call's metadata (the row itself when there is none)."""
+        path = row.get("path")
+        if not self.columns and path not in self.call_ids:
+            return row
+        out = dict(row)
+        if path in self.call_ids:
+            out["call_id"] = self.call_ids[path]
+        cells = self.meta.get(path, {})
+        for name in self.columns:
+            out[name] = cells.get(name)
+        return out
+
+    def columns_of(self, columns):
+        """Table columns with the metadata columns after ``call_id``."""
+        if not self.columns:
+            return columns
+        rest = [c for c in columns if c not in self.columns]
+        at = rest.index("call_id") + 1 if "call_id" in rest else len(rest)
+        return rest[:at] + self.columns + rest[at:]
+
+
+def _event_rows(ckpt, paths, meta=None):
+    meta = meta or Metadata()
     for p in paths:
-        call_id = ckpt.entries[p].record.get("call_id")
+        call_id = meta.call_ids.get(p) or ckpt.entries[p].record.get("call_id")
+        cells = meta.meta.get(p, {})
+        extra = {name: cells.get(name) for name in meta.columns}
         for event in ckpt.events(p):
             row = {"path": p, "call_id": call_id}
+            row.update(extra)
             row.update(event)
             yield row
 
@@ -188,7 +248,7 @@ def _event_columns(ckpt, paths):
     return list(columns)
 
 
-def _write_segment_files(ckpt, paths, fmt):
+def _write_segment_files(ckpt, paths, fmt, meta):
     """One segment file per ok call, under ``segments/`` at the path of the
     input relative to the inputs' common folder (``a/b.wav`` -> ``a/b.wav.rttm``)."""
     root = os.path.commonpath([os.path.dirname(p) for p in paths])
@@ -198,6 +258,7 @@ def _write_segment_files(ckpt, paths, fmt):
         if record.get("status") != "ok":
             continue
         target = os.path.join(ckpt.outdir, "segments", os.path.relpath(p, root) + SEGMENT_FORMATS[fmt])
-        write_segments(target, fmt, record.get("call_id") or call_id_of(p), ckpt.events(p))
+        call_id = meta.call_ids.get(p) or record.get("call_id") or call_id_of(p)
+        write_segments(target, fmt, call_id, ckpt.events(p))
         written.append(target)
     return written

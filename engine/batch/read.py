@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from callscan.batch.metadata import record_field_names, type_text_column
 from callscan.batch.outputs import RUN_JSON
 from callscan.errors import CallscanError
 
@@ -98,7 +99,15 @@ def read_table(path):
             return [json.loads(line) for line in f if line.strip()]
     if path.endswith(".csv"):
         with open(path, encoding="utf-8", newline="") as f:
-            return [{k: _csv_value(v, k in TEXT_COLUMNS) for k, v in row.items()} for row in csv.DictReader(f)]
+            reader = csv.DictReader(f)
+            raw = list(reader)
+        known = record_field_names() | TEXT_COLUMNS
+        rows = [{k: _csv_value(v, k in TEXT_COLUMNS) if k in known else v for k, v in row.items()} for row in raw]
+        for name in reader.fieldnames or ():
+            if name not in known:  # metadata: typed as the manifest was
+                for row, value in zip(rows, type_text_column([row[name] for row in rows])):
+                    row[name] = value
+        return rows
     raise CallscanError("unknown table format (expected .parquet, .jsonl or .csv)", path)
 
 

@@ -64,6 +64,8 @@ class BatchResult:
         (excludes start-up and writing).
     duplicates : int
         Inputs named more than once (kept once).
+    path_fields_unmatched : int
+        Inputs whose path did not fit the ``path_fields`` template.
     outputs : list of str
         Files written.
     """
@@ -78,6 +80,7 @@ class BatchResult:
     wall_s: float = 0.0
     analysis_s: float = 0.0
     duplicates: int = 0
+    path_fields_unmatched: int = 0
     outputs: list = field(default_factory=list)
 
     @property
@@ -136,6 +139,7 @@ def run_batch(
     warmup=True,
     crash_retries=1,
     rules=None,
+    path_fields=None,
 ):
     """Analyse many files and write one row per input.
 
@@ -173,6 +177,10 @@ def run_batch(
     rules : callscan.record.rules.RuleSet, optional
         QA rules: every row of the calls table gets ``flags`` (checked when the
         tables are written, so a rerun with other rules needs no new analysis).
+    path_fields : str, optional
+        A template such as ``"{date}/{agent_id}/"``: parts of each path become
+        columns of every row (``callscan.batch.metadata``), as a manifest's
+        columns do.
 
     Returns
     -------
@@ -196,7 +204,7 @@ def run_batch(
     if timeout is not None and timeout <= 0:
         raise BatchUsageError("timeout must be positive")
     try:
-        expanded = expand_inputs(inputs)
+        expanded = expand_inputs(inputs, path_template=path_fields)
     except InputError as exc:
         raise BatchUsageError(exc.reason, exc.path) from None
     paths = expanded.paths
@@ -235,13 +243,13 @@ def run_batch(
             ckpt.sync()
         ckpt.reload()
         result = BatchResult(outdir=outdir, inputs=len(paths), analyzed=len(analyzed),
-                             duplicates=expanded.duplicates)
+                             duplicates=expanded.duplicates, path_fields_unmatched=expanded.unmatched)
         if runner.first_task_at is not None and runner.last_result_at is not None:
             result.analysis_s = runner.last_result_at - runner.first_task_at
         write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments,
                       {"started_utc": started, "t0": t0, "executor": executor if not scheduler_file
                        else f"scheduler-file:{scheduler_file}",
-                       "jobs": getattr(runner, "jobs", None)}, rules=rules)
+                       "jobs": getattr(runner, "jobs", None)}, rules=rules, inputs=expanded)
     finally:
         ckpt.close()
     return result

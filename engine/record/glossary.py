@@ -77,10 +77,10 @@ def defaults_text(field, params=None):
     return ", ".join(f"{p} = {_format_default(default_of(p, params))}" for p in field.params)
 
 
-def to_text(params=None):
-    """The glossary as plain text, one block per field."""
+def to_text(params=None, fields=None):
+    """The glossary as plain text, one block per field (``fields``: default every record field)."""
     blocks = []
-    for f in all_fields():
+    for f in all_fields() if fields is None else fields:
         lines = [", ".join(f.names()) + (f" [{f.unit}]" if f.unit else ""), f"    {f.definition}"]
         if f.params:
             lines.append(f"    defaults: {defaults_text(f, params)}")
@@ -94,10 +94,10 @@ def _cell(text):
     return text.replace("|", "\\|")
 
 
-def to_markdown(params=None):
+def to_markdown(params=None, fields=None):
     """The glossary as a Markdown table (field, unit, definition, defaults, reference)."""
     rows = ["| field | unit | definition | defaults | reference |", "|---|---|---|---|---|"]
-    for f in all_fields():
+    for f in all_fields() if fields is None else fields:
         names = ", ".join(f"`{n}`" for n in f.names())
         defaults = ", ".join(f"`{p}` = {_format_default(default_of(p, params))}" for p in f.params)
         rows.append(
@@ -106,16 +106,16 @@ def to_markdown(params=None):
     return "\n".join(rows) + "\n"
 
 
-def replace_between_markers(text, table):
-    """``text`` with the part between ``MARK_START`` and ``MARK_END`` replaced by ``table``.
+def replace_between_markers(text, table, start_mark=MARK_START, end_mark=MARK_END):
+    """``text`` with the part between ``MARK_START`` and ``MARK_END`` (or the marks given) replaced by ``table``.
 
     Raises
     ------
     ValueError
         When the markers are missing or out of order.
     """
-    start = text.find(MARK_START)
-    end = text.find(MARK_END)
+    start = text.find(start_mark)
+    end = text.find(end_mark)
     if start < 0 or end < start:
-        raise ValueError(f"the markers {MARK_START!r} and {MARK_END!r} are missing")
-    return text[: start + len(MARK_START)] + "\n" + table + text[end:]
+        raise ValueError(f"the markers {start_mark!r} and {end_mark!r} are missing")
+    return text[: start + len(start_mark)] + "\n" + table + text[end:]

@@ -66,6 +66,23 @@ def test_dask_gives_the_rows_of_local_workers(cluster, tmp_path):
     assert (tmp_path / "cli" / "calls.parquet").read_bytes() == (tmp_path / "local" / "calls.parquet").read_bytes()
 
 
+def test_dask_rows_carry_the_manifest_columns(cluster, tmp_path):
+    folder = tmp_path / "in"
+    calls(folder, 3)
+    lines = ["path,agent_id,started_at"] + [f"call_{i}.wav,A{i % 2},2024-03-0{i + 1}T09:00:00Z" for i in range(3)]
+    (folder / "m.csv").write_text("\n".join(lines) + "\n")
+    local = run_batch([folder / "m.csv"], tmp_path / "local", jobs=1, events=True)
+    remote = run_batch([folder / "m.csv"], tmp_path / "dask", executor=cluster.scheduler_address, events=True)
+    assert remote.analyzed == local.analyzed == 3
+    for name in ("calls.parquet", "events.parquet"):
+        a = pq.read_table(tmp_path / "local" / name)
+        b = pq.read_table(tmp_path / "dask" / name)
+        assert b.to_pylist() == a.to_pylist() and b.schema.equals(a.schema, check_metadata=True)
+        assert {(r["path"].rsplit("_", 1)[1], r["agent_id"]) for r in b.to_pylist()} == {
+            ("0.wav", "A0"), ("1.wav", "A1"), ("2.wav", "A0")}
+        assert str(b.schema.field("started_at").type) == "timestamp[us, tz=UTC]"
+
+
 def test_a_file_that_kills_dask_workers_gets_one_worker_crash_row(cluster, tmp_path):
 
     folder = tmp_path / "in"
