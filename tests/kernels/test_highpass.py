@@ -1,0 +1,34 @@
+"""The speech-band high-pass: its gain at and around the cutoff, measured on sines."""
+
+import numpy as np
+import pytest
+
+from callscan.kernels.highpass import highpass
+
+
+def gain_db(freq, sr, cutoff):
+    t = np.arange(2 * sr) / sr
+    x = np.sin(2 * np.pi * freq * t).astype(np.float32)
+    y = highpass(x, sr, cutoff)[sr:]  # the second second: past the start-up
+    return 20 * np.log10(np.sqrt(np.mean(y.astype(np.float64) ** 2)) / np.sqrt(0.5))
+
+
+@pytest.mark.parametrize("sr", [8000, 16000])
+def test_butterworth_gains(sr):
+    assert gain_db(100.0, sr, 100.0) == pytest.approx(-3.01, abs=0.05)
+    assert gain_db(50.0, sr, 100.0) == pytest.approx(-24.1, abs=0.3)  # 4th order: 24 dB an octave
+    assert gain_db(25.0, sr, 100.0) < -47.0
+    for f in (200.0, 300.0, 1000.0, 3000.0):
+        assert abs(gain_db(f, sr, 100.0)) < 0.1
+
+
+def test_start_up_dies_within_40_ms():
+    sr = 8000
+    x = np.ones(sr, dtype=np.float32)  # a step: DC the filter must take away
+    y = highpass(x, sr, 100.0)
+    assert np.max(np.abs(y[int(0.04 * sr) :])) < 1e-4
+
+
+def test_bad_cutoff_is_refused():
+    with pytest.raises(ValueError, match="cutoff"):
+        highpass(np.zeros(10, np.float32), 8000, 5000.0)
