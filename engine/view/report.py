@@ -305,7 +305,34 @@ def histogram_svg(values, measure, width=300, height=150):
     return "".join(parts)
 
 
-def report_html(batch, links):
+GROUP_COLUMNS = (
+    ("calls", "calls", "int"), ("failed", "failed", "int"), ("audio_h", "audio h", "num"),
+    ("agent_talk_share_median", "talk share", "pct"), ("overlap_share_median", "overlap", "pct"),
+    ("dead_air_s_median", "dead air (s)", "s"), ("agent_interruptions_per_h", "interruptions/h", "num"),
+    ("agent_interruptions_per_h_ratio", "x median", "num"), ("dead_air_5s_per_h", "dead air >= 5 s /h", "num"),
+    ("agent_backchannels_per_customer_min", "backchannels/min", "num"),
+)
+
+
+def group_table(rows, by):
+    """The per-group table (``callscan.record.summary``), or ``""`` when no row has the column."""
+    from callscan.record.summary import summarize
+
+    if not by or not any(by in r for r in rows):
+        return ""
+    esc = html.escape
+    head = f'<th scope="col">{esc(by)}</th>' + "".join(f'<th scope="col">{esc(label)}</th>'
+                                                      for _, label, _ in GROUP_COLUMNS)
+    body = []
+    for g in summarize(rows, [by]):
+        cells = [f"<td>{esc('(none)' if g.get(by) is None else str(g.get(by)))}</td>"]
+        cells += [f"<td>{esc(fmt_value(g.get(key), fmt))}</td>" for key, _, fmt in GROUP_COLUMNS]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (f'<h2>Per {esc(by)}</h2><table id="groups"><thead><tr>{head}</tr></thead><tbody>'
+            f"{''.join(body)}</tbody></table>")
+
+
+def report_html(batch, links, by="agent_id"):
     """The report page.
 
     Parameters
@@ -373,6 +400,7 @@ def report_html(batch, links):
         head=head,
         outdir=esc(os.path.abspath(batch.outdir)),
         figures="\n".join(figures),
+        groups=group_table(rows, by),
         ths="".join(ths),
         rows="\n".join(body),
         script=SCRIPT,
@@ -467,6 +495,7 @@ PAGE = """<!DOCTYPE html>
 <h1>callscan report</h1>
 <p class="meta">{head}</p>
 <p class="meta">{outdir}</p>
+{groups}
 <h2>Across the batch</h2>
 <section class="dists">
 {figures}

@@ -157,3 +157,13 @@ def test_read_table_gives_back_what_was_written(tmp_path, fmt):
     back = read_table(path)
     assert [b["call_id"] for b in back] == ["001", "002"]
     assert back[0]["dead_air_s"] == 3.5 and back[0]["turns"] == 4 and back[1]["dead_air_s"] is None
+
+
+def test_report_has_a_per_agent_table_when_rows_have_agent_id(tmp_path):
+    from callscan.view.report import group_table
+
+    rows = [{"status": "ok", "agent_id": a, "duration_s": 3600.0, "interruptions_by_agent": n}
+            for a, n in (("A1", 2), ("A1", 4), ("A2", 9))]
+    page = group_table(rows, "agent_id")
+    assert page.count("<tr>") == 3 and "<td>A1</td><td>2</td>" in page and "<td>A2</td><td>1</td>" in page
+    assert group_table([{"status": "ok"}], "agent_id") == ""
