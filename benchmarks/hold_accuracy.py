@@ -17,18 +17,21 @@ speech-frame F1 per channel, overlap found against truth.
 """
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
 
 from benchmarks import music, scoring
 from callscan.analyze import analyze_call
+from callscan.params import Params
 from fixtures import hold_calls
 
 HOP_S = 0.01
 BASES = ("demo_call", "interruptions", "busy_call", "swapped_voices", "mains_hum", "noisy_ulaw")
 HOLD_S = 30.0
 PARTIES = ("customer", "agent")
+PARAMS = Params()
 
 
 def mask_of(intervals, n):
@@ -68,7 +71,7 @@ def vad_speech(ch, n):
 
 
 def score_hold(x, truth, peers=True):
-    rec = analyze_call(x, sample_rate=hold_calls.SR, events=True)
+    rec = analyze_call(x, sample_rate=hold_calls.SR, params=PARAMS, events=True)
     n = int(np.ceil(x.shape[1] / (hold_calls.SR * HOP_S)))
     want = mask_of([truth["hold"]], n)
     ch = truth["hold_channel"]
@@ -93,7 +96,7 @@ def score_hold(x, truth, peers=True):
 
 
 def score_noise(x, truth):
-    rec = analyze_call(x, sample_rate=hold_calls.SR, events=True)
+    rec = analyze_call(x, sample_rate=hold_calls.SR, params=PARAMS, events=True)
     n = int(np.ceil(x.shape[1] / (hold_calls.SR * HOP_S)))
     f1 = []
     for ch in (0, 1):
@@ -193,7 +196,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="4 tracks and 2 noise bases")
     parser.add_argument("--no-peers", action="store_true", help="callscan only")
     parser.add_argument("--skip", choices=("hold", "noise"), help="leave one part out")
+    parser.add_argument("--highpass", type=float, help="frame.highpass_hz for callscan (default: Params())")
     args = parser.parse_args(argv)
+    global PARAMS
+    if args.highpass is not None:
+        PARAMS = dataclasses.replace(PARAMS, frame=dataclasses.replace(PARAMS.frame, highpass_hz=args.highpass))
     x, _ = hold_calls.load_base(BASES[0])
     analyze_call(x, sample_rate=hold_calls.SR)  # warm the kernels
     t0 = time.perf_counter()

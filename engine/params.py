@@ -24,10 +24,14 @@ class FrameParams:
         Hop between frames, seconds (default 10 ms).
     win_s : float
         Energy window, seconds (default 25 ms).
+    highpass_hz : float
+        The frame levels that decide speech are of the signal above this, Hz
+        (``callscan.kernels.highpass``); 0 takes the raw samples.
     """
 
     hop_s: float = 0.010
     win_s: float = 0.025
+    highpass_hz: float = 0.0
 
 
 @dataclass(frozen=True)

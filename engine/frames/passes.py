@@ -14,6 +14,7 @@ from callscan.frames.leak import leak_activity
 from callscan.kernels import framing
 from callscan.kernels.activity import speech_activity
 from callscan.kernels.energy import frame_levels
+from callscan.kernels.highpass import highpass
 from callscan.kernels.pitch import Candidates, F0Tracker
 from callscan.kernels.quality import RunTracker, block_stats
 from callscan.kernels.runs import drop_short, mask_to_runs
@@ -94,10 +95,11 @@ class Levels:
     stats: dict  # whole-call figures for FileSource.settle
 
 
-def level_pass(source, hop, win, tracker, zero_min, context):
+def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0):
     """Frame levels, half-hop levels, pitch levels, runs of zeros and whole-call figures.
 
-    One pass over the call's blocks (``callscan.audio.blocks``).
+    One pass over the call's blocks (``callscan.audio.blocks``). Frame and half-hop levels
+    are of the signal above ``highpass_hz`` when it is set (``callscan.kernels.highpass``).
     """
     nf = -(-source.n_samples // hop)
     nch = source.channels
@@ -113,7 +115,8 @@ def level_pass(source, hop, win, tracker, zero_min, context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
         for ch in range(nch):
             xc = x[ch]
-            energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(xc, hop, win, f0 - b0, f1 - b0)
+            xl = highpass(xc, source.sample_rate, highpass_hz) if highpass_hz > 0 else xc
+            energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(xl, hop, win, f0 - b0, f1 - b0)
             pitch_level[ch, f0:f1] = tracker.levels(xc[own])  # a frame's level is of its own hop
             zeros[ch].add(xc[own])
         end = min(own.stop, x.shape[1])
@@ -156,10 +159,10 @@ def frame_features(source, params):
     reach = max(win, hold_win, spectral_win) // (2 * hop) + 2
     context = max(tracker.context_frames, reach + max(1, int(round(params.hold.lag_s / hop_s))))
     zero_min = max(1, int(round(qp.digital_silence_min_s * sr)))
-    lv = level_pass(source, hop, win, tracker, zero_min, context)
+    lv = level_pass(source, hop, win, tracker, zero_min, context, fp.highpass_hz)
     while not source.settled:
         if source.settle(lv.stats, params.identical_tol):
-            lv = level_pass(source, hop, win, tracker, zero_min, context)
+            lv = level_pass(source, hop, win, tracker, zero_min, context, fp.highpass_hz)
         elif source.channels < lv.energy.shape[0]:  # the same signal on both channels
             keep = source.channels
             lv = Levels(lv.energy[:keep], lv.half[:keep], lv.pitch_refs[:keep], lv.zeros[:keep], lv.peak[:keep], lv.stats)
