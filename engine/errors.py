@@ -14,18 +14,26 @@ class CallscanError(Exception):
         What is wrong, in words a user can act on.
     path : str or None
         The file concerned, if any.
-    kind : str
-        One of ``ERROR_KINDS``.
+    error_kind : str
+        One of ``ERROR_KINDS``: what a batch writes into the failed row's ``error_kind``.
     """
 
-    kind = "internal"
+    error_kind = "internal"
 
-    def __init__(self, reason, path=None, kind=None):
+    def __init__(self, reason, path=None, error_kind=None):
         self.reason = str(reason)
         self.path = None if path is None else str(path)
-        if kind is not None:
-            self.kind = kind
+        if error_kind is not None:
+            self.error_kind = error_kind
         super().__init__(self.__str__())
+
+    @property
+    def kind(self):
+        """Former name of ``error_kind``; kept until 0.3."""
+        import warnings
+
+        warnings.warn("CallscanError.kind is now error_kind; kind goes in 0.3", DeprecationWarning, stacklevel=2)
+        return self.error_kind
 
     def __str__(self):
         return f"{self.path}: {self.reason}" if self.path else self.reason
@@ -34,17 +42,17 @@ class CallscanError(Exception):
 class DecodeError(CallscanError):
     """The file cannot be turned into samples we trust.
 
-    ``kind`` is one of ``unreadable``, ``unsupported_codec``, ``empty``,
+    ``error_kind`` is one of ``unreadable``, ``unsupported_codec``, ``empty``,
     ``too_short``, ``bad_channels``, ``bad_samples``.
     """
 
-    kind = "unreadable"
+    error_kind = "unreadable"
 
 
 class ParameterError(CallscanError, ValueError):
     """A parameter value is out of its range or of the wrong type."""
 
-    kind = "internal"
+    error_kind = "internal"
 
 
 class RuleError(ParameterError):

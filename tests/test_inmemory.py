@@ -46,20 +46,20 @@ def test_a_stream_is_read_from_its_position():
 def test_bad_streams_are_refused_with_their_kind():
     with pytest.raises(DecodeError) as empty:
         analyze_call(io.BytesIO(b""))
-    assert empty.value.kind == "empty"
+    assert empty.value.error_kind == "empty"
     with pytest.raises(DecodeError) as garbage:
         analyze_call(io.BytesIO(b"this is not audio, just text " * 20))
-    assert garbage.value.kind == "unreadable" and "not a readable audio stream" in str(garbage.value)
+    assert garbage.value.error_kind == "unreadable" and "not a readable audio stream" in str(garbage.value)
     short = io.BytesIO()
     sf.write(short, np.zeros((4000, 2), np.int16), 8000, format="WAV", subtype="PCM_16")
     with pytest.raises(DecodeError) as too_short:
         analyze_call(short.getvalue())
-    assert too_short.value.kind == "too_short"
+    assert too_short.value.error_kind == "too_short"
     three = io.BytesIO()
     sf.write(three, np.zeros((16000, 3), np.int16), 8000, format="WAV", subtype="PCM_16")
     with pytest.raises(DecodeError) as channels:
         analyze_call(io.BytesIO(three.getvalue()))
-    assert channels.value.kind == "bad_channels"
+    assert channels.value.error_kind == "bad_channels"
 
 
 def test_sample_rate_is_only_for_arrays():
@@ -68,3 +68,10 @@ def test_sample_rate_is_only_for_arrays():
         analyze_call(data, sample_rate=8000)
     with pytest.raises(ParameterError):
         analyze_call(io.BytesIO(data), sample_rate=8000)
+
+
+def test_kind_is_a_deprecated_alias_of_error_kind():
+    err = DecodeError("empty file (0 bytes)", "x.wav", "empty")
+    assert err.error_kind == "empty"
+    with pytest.warns(DeprecationWarning, match="error_kind"):
+        assert err.kind == "empty"

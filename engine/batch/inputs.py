@@ -42,7 +42,7 @@ MANIFEST_EXTENSIONS = (".txt", ".csv", ".parquet")
 class InputError(CallscanError):
     """An INPUT argument cannot be used (missing, or a manifest without paths)."""
 
-    kind = "internal"
+    error_kind = "internal"
 
 
 @dataclass

@@ -53,7 +53,7 @@ _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class MetadataError(CallscanError):
     """Metadata that cannot be used: a clashing name, a bad template, an unreadable manifest."""
 
-    kind = "internal"
+    error_kind = "internal"
 
 
 def _timestamp(text):

@@ -95,7 +95,7 @@ def analyze_one(work, path):
         record = dict(work.analysis(path, params=work.params, events=work.events))
     except CallscanError as exc:
         message = str(exc) if exc.path else f"{path}: {exc}"
-        return failed_entry(path, work, exc.kind, message)
+        return failed_entry(path, work, exc.error_kind, message)
     except Exception as exc:  # noqa: BLE001 - any other failure is an internal error row
         return failed_entry(path, work, "internal", f"{path}: {type(exc).__name__}: {exc}")
     found = record.pop("events", None)

@@ -39,7 +39,7 @@ PLOT_LEFT, PLOT_RIGHT = 0.075, 0.86
 class PlotUnavailable(CallscanError):
     """matplotlib, needed to draw, is not installed."""
 
-    kind = "internal"
+    error_kind = "internal"
 
 
 def require_matplotlib():

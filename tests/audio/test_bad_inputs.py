@@ -90,7 +90,7 @@ def test_the_single_file_api_raises_the_row_kind(bad_set, batch_rows):
             continue
         with pytest.raises(CallscanError) as info:
             analyze_call(path)
-        assert info.value.kind == row["error_kind"], case.name
+        assert info.value.error_kind == row["error_kind"], case.name
         assert _shown(str(info.value)) == row["error"]
 
 
@@ -119,7 +119,7 @@ def test_a_file_this_user_may_not_read_is_unreadable():
             try:
                 decode({path!r})
             except DecodeError as exc:
-                print(exc.kind, "|", exc)
+                print(exc.error_kind, "|", exc)
                 sys.exit(0)
             print("ok")
         """)

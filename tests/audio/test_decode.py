@@ -99,7 +99,7 @@ def test_bad_inputs_raise_named_errors(tmp_path):
             analyze_call(path)
         err = info.value
         assert isinstance(err, CallscanError)
-        assert err.kind == kind, (name, err.kind, str(err))
+        assert err.error_kind == kind, (name, err.error_kind, str(err))
         assert str(path) in str(err), name
         assert words in str(err), (name, str(err))
 
