@@ -61,7 +61,7 @@ def main():
 @click.argument("call", type=click.Path(dir_okay=True, path_type=str))
 @AGENT_CHANNEL
 @click.option("--events", is_flag=True, help="Include the list of events (speech, overlap, dead air).")
-@click.option("--indent", type=int, default=None, help="Pretty-print the JSON with this indent.")
+@click.option("--indent", type=click.IntRange(min=0), default=None, help="Pretty-print the JSON with this indent.")
 @RULES
 def analyze(call, agent_channel, events, indent, rules):
     """Print the per-call record of CALL as one JSON object."""
@@ -77,7 +77,7 @@ def analyze(call, agent_channel, events, indent, rules):
 
 
 @main.command()
-@click.option("--indent", type=int, default=2, show_default=True, help="JSON indent.")
+@click.option("--indent", type=click.IntRange(min=0), default=2, show_default=True, help="JSON indent.")
 def schema(indent):
     """Print the JSON Schema (draft 2020-12) of the per-call record."""
     from callscan.record.schema import record_schema
@@ -87,7 +87,7 @@ def schema(indent):
 
 @main.command()
 @click.option("--markdown", is_flag=True, help="A Markdown table (the README's glossary) instead of text.")
-@click.option("--update", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None,
+@click.option("--update", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None, hidden=True,
               help="Rewrite the Markdown table between the glossary markers of this file (README.md).")
 @click.option("--summary", "summary_", is_flag=True, help="The columns of `callscan summary` instead.")
 def measures(markdown, update, summary_):

@@ -68,3 +68,13 @@ def test_every_command_has_help():
     for name, cmd in main.commands.items():
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0 and cmd.help and "Usage" in r.output
+
+
+def test_negative_indent_is_a_usage_error(call):
+    r = CliRunner().invoke(main, ["analyze", str(call), "--indent", "-3"])
+    assert r.exit_code == 2 and "--indent" in r.output
+
+
+def test_maintainer_option_is_not_shown_to_users():
+    r = CliRunner().invoke(main, ["measures", "--help"])
+    assert r.exit_code == 0 and "--update" not in r.output
