@@ -25,6 +25,7 @@ import csv
 import os
 from dataclasses import dataclass, field
 
+from callscan.batch.ids import CallIdError, unique_call_ids
 from callscan.batch.metadata import MetadataError, arrow_values, check_names, path_fields, type_text_column, uniform
 from callscan.errors import CallscanError
 
@@ -62,7 +63,8 @@ class Inputs:
     meta : dict of str -> dict
         Path -> its metadata (column -> typed value); paths without any are absent.
     call_ids : dict of str -> str
-        Path -> the id a manifest's ``call_id`` column gives it.
+        Path -> its call id where it is not the file's stem: the id a manifest's ``call_id``
+        column gives, or a longer id where stems collide (``callscan.batch.ids``).
     unmatched : int
         Paths that did not fit the ``path_fields`` template.
     """
@@ -153,6 +155,10 @@ def expand_inputs(args, path_template=None):
         rows = [m for m in out.meta.values() if name in m]
         for m, value in zip(rows, uniform([m[name] for m in rows])):
             m[name] = value
+    try:
+        out.call_ids = unique_call_ids(out.paths, out.call_ids)
+    except CallIdError as exc:
+        raise InputError(exc.reason) from None
     return out
 
 

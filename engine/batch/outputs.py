@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from callscan._version import __version__
 from callscan.batch.warmup import warm_up
-from callscan.batch.work import call_id_of
+from callscan.batch.ids import stem as call_id_of
 from callscan.errors import BatchFatalError
 from callscan.params import Params
 from callscan.record.schema import SCHEMA_VERSION

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from callscan._version import __version__
 from callscan.analyze import analyze_call
+from callscan.batch.ids import stem
 from callscan.errors import ERROR_KINDS, CallscanError
 from callscan.params import Params
 from callscan.record.schema import SCHEMA_VERSION
@@ -41,11 +42,6 @@ class Work:
     warmup: bool = True
 
 
-def call_id_of(path):
-    """The default call id: the file name without its extension."""
-    return os.path.splitext(os.path.basename(path))[0]
-
-
 def failed_entry(path, work, kind, message):
     """A checkpoint entry for a file that gave no record.
 
@@ -64,7 +60,7 @@ def failed_entry(path, work, kind, message):
     """
     record = {
         "path": path,
-        "call_id": call_id_of(path),
+        "call_id": stem(path),
         "status": "failed",
         "error_kind": kind if kind in ERROR_KINDS else "internal",
         "error": message,
