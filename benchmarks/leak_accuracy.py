@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from benchmarks import scoring
-from benchmarks.peer_dynamics import MATCH_S, peer_backchannels
+from benchmarks.peer_dynamics import MATCH_S, peer_report
 from fixtures import leak_calls
 
 F1_MIN = 0.97
@@ -53,15 +53,7 @@ def ours(path):
 
 
 def peer(path):
-    import soundfile as sf
-    from call_ai_metrics import analyze
-
-    x, sr = sf.read(path, dtype="float32", always_2d=True)
-    t0 = time.perf_counter()
-    report = analyze(x, sample_rate=sr, speakers=["customer", "agent"])
-    elapsed = time.perf_counter() - t0
-    cuts = [{"by": i.by, "of": i.of, "start_s": i.time_s} for i in report.interruption_events]
-    backs = peer_backchannels(report.segments)
+    report, cuts, backs, elapsed = peer_report(path)
     speech = [[(s.start_s, s.end_s) for s in report.segments if s.speaker == p] for p in ("customer", "agent")]
     overlap = report.overlap_share * max(report.speech_end_s - report.speech_start_s, 0.0)
     return {"speech": speech, "overlap_s": overlap, "cuts": cuts, "backs": backs, "seconds": elapsed,

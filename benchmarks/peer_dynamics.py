@@ -68,7 +68,9 @@ def peer_backchannels(segments, parties=("customer", "agent")):
     return found
 
 
-def run_peer(path):
+def peer_report(path):
+    """call-ai-metrics on a stereo file (channel 0 customer, 1 agent), as its users call it:
+    its report, interruptions and rebuilt backchannels as event dicts, and the seconds it took."""
     from call_ai_metrics import analyze
 
     x, sr = sf.read(path, dtype="float32", always_2d=True)
@@ -76,7 +78,11 @@ def run_peer(path):
     report = analyze(x, sample_rate=sr, speakers=["customer", "agent"])
     elapsed = time.perf_counter() - t0
     cuts = [{"by": i.by, "of": i.of, "start_s": i.time_s} for i in report.interruption_events]
-    backs = peer_backchannels(report.segments)
+    return report, cuts, peer_backchannels(report.segments), elapsed
+
+
+def run_peer(path):
+    report, cuts, backs, elapsed = peer_report(path)
     for p in ("customer", "agent"):
         mine = sum(b["party"] == p for b in backs)
         if mine != report[p].backchannels:
