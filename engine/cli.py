@@ -67,6 +67,8 @@ def analyze(call, agent_channel, events, indent, rules):
     """Print the per-call record of CALL as one JSON object."""
     from callscan.analyze import analyze_call
 
+    _say_if_compiling()
+
     try:
         record = analyze_call(call, params=Params(agent_channel=agent_channel), events=events)
     except CallscanError as exc:
@@ -113,6 +115,29 @@ def measures(markdown, update, summary_):
     click.echo(f"{update}: glossary {'updated' if new != text else 'already current'}", err=True)
 
 
+def _say_if_compiling():
+    from callscan.batch.warmup import COMPILE_NOTICE, compile_pending
+
+    if compile_pending():
+        click.echo(COMPILE_NOTICE, err=True)
+
+
+@main.command()
+def warmup():
+    """Compile (or load) every kernel now, so that the first analysis starts at once.
+
+    Run it once after installing, for example in a Dockerfile.
+    """
+    import time
+
+    from callscan.batch.warmup import warm_up
+
+    _say_if_compiling()
+    t0 = time.perf_counter()
+    warm_up(Params())
+    click.echo(f"kernels ready ({time.perf_counter() - t0:.1f} s)", err=True)
+
+
 @main.command()
 @click.argument("call", type=click.Path(dir_okay=True, path_type=str))
 @click.option(
@@ -128,6 +153,7 @@ def features(call, output):
     from callscan.frames.passes import frame_features
     from callscan.writers import write_frames
 
+    _say_if_compiling()
     params = Params()
     try:
         audio = open_call(call, params=params)
@@ -221,6 +247,8 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
 
     from callscan.batch.config import params_from_mapping
     from callscan.batch.run import run_batch
+
+    _say_if_compiling()
 
     try:
         params = params_from_mapping(ctx.meta.get("callscan.params", {}))

@@ -9,6 +9,8 @@ One place decides how kernels are compiled:
   ``-inf`` dB and unvoiced frames give NaN pitch, and both must survive.
 """
 
+import os
+
 import numba
 
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
@@ -26,3 +28,21 @@ def kernel(fn=None, *, parallel=False, inline=False):
                           inline="always" if inline else "never")(f)
 
     return wrap if fn is None else wrap(fn)
+
+
+
+def cache_indexes(module):
+    """Paths of the cache index files of the kernels in ``module`` (existing or not).
+
+    A kernel compiled once on this installation leaves an index file in its cache folder
+    (``NUMBA_CACHE_DIR`` or ``__pycache__``); a fresh install has none.
+    """
+    paths = [getattr(getattr(getattr(obj, "_cache", None), "_cache_file", None), "_index_path", None)
+             for obj in vars(module).values()]
+    return [path for path in paths if path is not None]
+
+
+def never_compiled(module):
+    """True when no kernel of ``module`` has anything in Numba's cache yet (file lookups only)."""
+    indexes = cache_indexes(module)
+    return bool(indexes) and not any(os.path.exists(path) for path in indexes)

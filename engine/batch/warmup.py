@@ -56,6 +56,18 @@ def warm_up(params):
     return analyze_call(x, sample_rate=8000, params=params, events=True)
 
 
+COMPILE_NOTICE = "compiling callscan's kernels, once per installation: about 25 s on two cores"
+
+
+def compile_pending():
+    """True when callscan's kernels have never been compiled on this installation (judged by
+    the frame-level kernels, which every analysis runs first)."""
+    from callscan.kernels import energy
+    from callscan.kernels._jit import never_compiled
+
+    return never_compiled(energy)
+
+
 def worker_identity(params):
     """(engine version, parameter hash) as computed in this process.
 
