@@ -23,6 +23,20 @@ AGENT_CHANNEL = click.option(
 )
 
 
+def _check_output(path, extensions):
+    """Refuse, before any work, an output whose format or folder cannot be written (exit 2)."""
+    import os
+
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in extensions:
+        raise click.UsageError(f"{path}: unknown output format {ext or '(none)'!r}; use {', '.join(extensions)}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise click.UsageError(f"{path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise click.UsageError(f"{path}: the folder {folder} is not writable")
+
+
 def _fail(exc):
     raise click.ClickException(str(exc)) from None
 
@@ -153,6 +167,7 @@ def features(call, output):
     from callscan.frames.passes import frame_features
     from callscan.writers import write_frames
 
+    _check_output(output, (".parquet", ".csv"))
     _say_if_compiling()
     params = Params()
     try:
@@ -333,6 +348,7 @@ def plot(call, output, agent_channel, dpi):
     """
     from callscan.view.plot import plot_call
 
+    _check_output(output, (".png", ".svg", ".pdf"))
     try:
         plot_call(call, output, params=Params(agent_channel=agent_channel), dpi=dpi)
     except CallscanError as exc:

@@ -78,3 +78,11 @@ def test_negative_indent_is_a_usage_error(call):
 def test_maintainer_option_is_not_shown_to_users():
     r = CliRunner().invoke(main, ["measures", "--help"])
     assert r.exit_code == 0 and "--update" not in r.output
+
+
+@pytest.mark.parametrize("command,name", [("features", "f.xlsx"), ("features", "missing/f.parquet"),
+                                          ("plot", "x.bmp"), ("plot", "missing/x.png")])
+def test_bad_outputs_are_usage_errors_before_any_work(call, tmp_path, command, name):
+    r = CliRunner().invoke(main, [command, str(call), "-o", str(tmp_path / name)])
+    assert r.exit_code == 2 and "Traceback" not in r.output and str(tmp_path / name) in r.output
+    assert not (tmp_path / name).exists()
