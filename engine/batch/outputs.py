@@ -80,6 +80,7 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
         else:
             kind = row.get("error_kind") or "internal"
             result.failed[kind] = result.failed.get(kind, 0) + 1
+            result.failed_paths.append(row["path"])
     ext = FORMATS[fmt]
     names = {"calls": "calls" + ext}
     if events:

@@ -62,6 +62,8 @@ class BatchResult:
     analysis_s : float
         From the first file sent to a worker to the last result, seconds
         (excludes start-up and writing).
+    failed_paths : list of str
+        The failed files, in input order.
     duplicates : int
         Inputs named more than once (kept once).
     path_fields_unmatched : int
@@ -74,6 +76,7 @@ class BatchResult:
     inputs: int = 0
     ok: int = 0
     failed: dict = field(default_factory=dict)
+    failed_paths: list = field(default_factory=list)
     analyzed: int = 0
     audio_s: float = 0.0
     analyzed_audio_s: float = 0.0
@@ -98,16 +101,22 @@ class BatchResult:
         """Audio analysed by this run per second of wall time."""
         return self.analyzed_audio_s / self.wall_s if self.wall_s > 0 else 0.0
 
-    def summary(self):
-        """One line for the end of a run."""
+    def summary(self, named=10):
+        """The lines for the end of a run: the totals, then the first ``named`` failed files."""
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.failed.items()))
         failed = f"{self.n_failed} failed ({kinds})" if self.n_failed else "0 failed"
-        return (
+        line = (
             f"callscan batch: {self.inputs} calls, {self.ok} ok, {failed}; "
             f"{self.analyzed} analysed now, {self.inputs - self.analyzed} from the checkpoint; "
             f"{self.analyzed_audio_s / 3600:.2f} h of audio in {self.wall_s:.1f} s "
             f"({self.x_real_time:.0f}x real time); outputs in {self.outdir}"
         )
+        if not self.failed_paths:
+            return line
+        shown = self.failed_paths[:named]
+        more = len(self.failed_paths) - len(shown)
+        tail = f"\n  ... and {more} more: the rows with status 'failed' in the calls table" if more else ""
+        return line + "\nfailed:\n" + "\n".join(f"  {p}" for p in shown) + tail
 
 
 def _progress(total, initial, enabled):

@@ -195,3 +195,18 @@ def test_an_analysis_function_workers_cannot_import_is_refused_up_front(tmp_path
     with pytest.raises(BatchUsageError, match="module level"):
         run_batch([tmp_path / "in"], tmp_path / "out", analysis=lambda path, **kw: {})
     assert not (tmp_path / "out").exists()
+
+
+def test_the_summary_names_the_first_ten_failed_files(tmp_path):
+    good = good_calls(tmp_path / "in", 1)
+    bad = []
+    for i in range(12):
+        p = tmp_path / "in" / f"bad_{i:02d}.wav"
+        p.write_text("not audio")
+        bad.append(str(p))
+    result = run_batch([tmp_path / "in"], tmp_path / "out", jobs=1)
+    text = result.summary()
+    assert result.ok == len(good) and result.n_failed == 12
+    named = [line.strip() for line in text.splitlines() if line.startswith("  ") and not line.startswith("  ...")]
+    assert len(named) == 10 and all(any(n.endswith(os.path.basename(b)) for b in bad) for n in named)
+    assert "and 2 more" in text

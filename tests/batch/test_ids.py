@@ -72,3 +72,4 @@ def test_ten_colliding_stems_give_ten_ids_alike_with_any_workers_and_after_a_res
     ckpt.write_text("".join(lines[:4]))  # as a killed run leaves it
     run_batch([colliding / "in"], one, jobs=1)
     assert _ids(one) == ids
+
