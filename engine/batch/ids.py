@@ -11,7 +11,7 @@ so a resumed, a ``-j 8`` and a Dask run name the files alike. Ids a manifest giv
 """
 
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from callscan.errors import CallscanError
 
@@ -33,20 +33,24 @@ def _tail(parts, k, keep_extension):
 
 
 def _distinguish(paths, taken=()):
-    """Path -> its shortest tail that no other of ``paths`` ends with and that is not ``taken``."""
+    """Path -> its shortest tail that no other of ``paths`` ends with and that is not ``taken``.
+
+    Tails of each length are counted once for the whole group, so a group of n files that
+    share a name (an archive foldered by day, every file ``call.wav``) costs n x depth.
+    """
     split = {p: os.path.normpath(os.path.abspath(p)).split(os.sep)[1:] for p in paths}
     depth = max(len(s) for s in split.values())
     out = {}
-    for p, s in split.items():
-        for keep_extension in (False, True):
-            for k in range(1, depth + 1):
-                tail = _tail(s, min(k, len(s)), keep_extension)
-                if tail not in taken and all(
-                        _tail(o, min(k, len(o)), keep_extension) != tail for q, o in split.items() if q != p):
-                    out[p] = tail
-                    break
-            if p in out:
-                break
+    for keep_extension in (False, True):
+        for k in range(1, depth + 1):
+            left = [p for p in split if p not in out]
+            if not left:
+                return out
+            tails = {p: _tail(s, min(k, len(s)), keep_extension) for p, s in split.items()}
+            count = Counter(tails.values())
+            for p in left:
+                if count[tails[p]] == 1 and tails[p] not in taken:
+                    out[p] = tails[p]
     return out
 
 
