@@ -6,12 +6,14 @@ One place decides how kernels are compiled:
 * ``cache=True`` so a warm worker does not recompile (set ``NUMBA_CACHE_DIR`` for
   read-only installs);
 * one named fast-math set that leaves out ``nnan`` and ``ninf``: silence gives
-  ``-inf`` dB and unvoiced frames give NaN pitch, and both must survive.
+  ``-inf`` dB and unvoiced frames give NaN pitch, and both must survive;
+* a cached kernel loads without Numba's compiler registries (``load_cached``).
 """
 
 import os
 
 import numba
+from numba.core.runtime import rtsys
 
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
@@ -24,10 +26,46 @@ def kernel(fn=None, *, parallel=False, inline=False):
     """
 
     def wrap(f):
-        return numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH), parallel=parallel,
-                          inline="always" if inline else "never")(f)
+        return load_cached(numba.njit(cache=True, nogil=True, fastmath=set(FASTMATH), parallel=parallel,
+                                      inline="always" if inline else "never")(f))
 
     return wrap if fn is None else wrap(fn)
+
+
+def load_cached(dispatcher):
+    """Let ``dispatcher`` load its cached machine code without a compiler refresh.
+
+    Before reading a cache file, Numba refreshes its target context: it imports and
+    installs every typing and lowering registry (NumPy, typed containers, random,
+    jitclass, ...), about 0.3 CPU s once per process, though the code on disk is
+    already compiled and needs only the runtime (NRT) and the C helpers, which are in
+    place once the target exists. This loads the file with the runtime initialised and
+    nothing else; a kernel that has to be compiled still gets the full refresh, since
+    Numba's compiler runs it itself. Where Numba's cache object does not have the
+    expected parts (another Numba version), the dispatcher is left as it is.
+
+    Parameters
+    ----------
+    dispatcher : numba.core.registry.CPUDispatcher
+
+    Returns
+    -------
+    numba.core.registry.CPUDispatcher
+        The same dispatcher.
+    """
+    cache = getattr(dispatcher, "_cache", None)
+    load = getattr(cache, "_load_overload", None)
+    guard = getattr(cache, "_guard_against_spurious_io_errors", None)
+    if load is None or guard is None:
+        return dispatcher
+
+    def load_overload(sig, target_context):
+        rtsys.initialize(target_context)
+        with guard():
+            return load(sig, target_context)
+
+    cache.load_overload = load_overload
+    return dispatcher
 
 
 
