@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from callscan.audio.checks import NATIVE_RATES
 from callscan.batch.config import params_from_mapping, read_config
 from callscan.cli import main
-from callscan.errors import ParameterError
+from callscan.errors import DecodeError, ParameterError
 from callscan.params import Params
 from callscan.paramspec import specs
 
@@ -137,7 +137,7 @@ def test_frequencies_stay_below_the_nyquist_frequency_of_the_lowest_rate():
 
 
 @pytest.mark.parametrize("group, cls, name, spec", FIELDS, ids=IDS)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_values_in_range_construct(group, cls, name, spec, data):
     value = data.draw(inside(spec))
@@ -154,7 +154,7 @@ def test_values_in_range_construct(group, cls, name, spec, data):
 
 
 @pytest.mark.parametrize("group, cls, name, spec", FIELDS, ids=IDS)
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(data=st.data())
 def test_values_outside_raise_naming_the_field(group, cls, name, spec, data):
     value = data.draw(outside(spec))
@@ -339,3 +339,89 @@ def test_every_field_through_the_param_option(tmp_path, group, cls, name, spec):
         r = runner.invoke(main, ["analyze", str(tmp_path / "call.wav"), "--param", f"{dotted(group, name)}={text}"])
         assert r.exit_code == 2, (value, r.output)
         assert f"{dotted(group, name)} = " in one_line(r)
+
+
+# ------------------------------------------------------------------ the table
+
+
+def test_the_table_lists_every_parameter_from_its_spec_and_the_readme_is_current():
+    from callscan.record.glossary import PARAMS_MARK_END, PARAMS_MARK_START, parameters_markdown, parameter_rows
+    from callscan.record.glossary import replace_between_markers
+    from tests.support import ROOT
+
+    rows = {r[0]: r for r in parameter_rows()}
+    assert list(rows) == IDS
+    for group, cls, name, spec in FIELDS:
+        _, default, unit, allowed, meaning = rows[dotted(group, name)]
+        assert unit == spec.unit and allowed.startswith(spec.describe().removesuffix(spec.unit).strip())
+        assert meaning.endswith(".") and len(meaning) > 10, name
+    assert rows["measures.dead_air_min_s"][1:4] == ("3", "s", "> 0, <= measures.dead_air_extra_s")
+    assert rows["pitch.fmax_hz"][3] == "[10, 4000), > pitch.fmin_hz"
+    text = CliRunner().invoke(main, ["measures", "--params"]).output
+    assert all(f"\n{n} = " in "\n" + text for n in IDS)
+    assert "measures.dead_air_min_s = 3 s    allowed: > 0, <= measures.dead_air_extra_s\n" in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert replace_between_markers(readme, parameters_markdown(), PARAMS_MARK_START, PARAMS_MARK_END) == readme, (
+        "README parameter table is stale: run callscan measures --update README.md"
+    )
+
+
+# ------------------------------------------------------------------ the ranges are what the analysis takes
+
+
+def bound_values(spec, default):
+    """The edges of a field's range (just inside an open one; +-1e4 where unbounded)."""
+    if spec.kind is bool:
+        return [not default]
+    if spec.choices is not None:
+        return [c for c in spec.choices if c != default]
+    step = 1 if spec.kind is int else 1e-3
+    lo = -1e4 if math.isinf(spec.low) else spec.low + (step if spec.low_open else 0)
+    hi = 1e4 if math.isinf(spec.high) else spec.high - (step if spec.high_open else 0)
+    if spec.kind is int:
+        return [int(lo), int(min(hi, 1e3))]
+    if spec.kind is tuple:
+        n = spec.length
+        if n is None:
+            return [(), (hi,)]
+        return [tuple(lo + k * 10.0 for k in range(n)), tuple(hi - k * 10.0 for k in reversed(range(n)))]
+    return [lo, hi]
+
+
+def edge_params():
+    """``(name, value, Params)`` with one field at an edge of its range, the rest default
+    (edges that break a declared pair with a default are left out)."""
+    out = []
+    for group, cls, name, spec in FIELDS:
+        for value in bound_values(spec, getattr(cls(), name)):
+            try:
+                params = Params(**{name: value}) if not group else Params(**{group: cls(**{name: value})})
+            except ParameterError:
+                continue
+            out.append((dotted(group, name), value, params))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_every_edge_of_every_range_is_analysed(rate):
+    import numpy as np
+    import soundfile as sf
+
+    from callscan.analyze import analyze_call
+    from tests.support import FIXTURES
+
+    x, sr = sf.read(str(FIXTURES / "demo_call.wav"), dtype="float32", frames=8 * 8000)
+    x = np.ascontiguousarray(x.T)
+    if rate != sr:
+        x = np.repeat(x, rate // sr, axis=1)
+    failures = []
+    for name, value, params in edge_params():
+        try:
+            analyze_call(x, sample_rate=rate, params=params, events=True)
+        except DecodeError as exc:  # a longer minimum than the call refuses it, as it should
+            if not (name == "min_duration_s" and exc.error_kind == "too_short"):
+                failures.append(f"{name} = {value!r}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - every failure is reported
+            failures.append(f"{name} = {value!r}: {type(exc).__name__}: {exc}")
+    assert failures == [], "\n".join(failures)
