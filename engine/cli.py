@@ -14,13 +14,91 @@ from callscan.heap import keep_freed_memory
 from callscan.params import Params
 from callscan.writers import FORMATS, SEGMENT_FORMATS
 
+class _Exit(click.ClickException):
+    """A one-line error with its own exit code (2 usage, 3 fatal)."""
+
+    def __init__(self, message, exit_code):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _parse_value(text):
+    """A command-line value read as TOML reads it (``5``, ``2.5``, ``nan``, ``[300, 3400]``,
+    ``true``), so that it means what it means in a configuration file; other text stays a string."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+class ParamValue(click.ParamType):
+    """The value of one parameter (dotted name), checked by its own spec (``callscan.paramspec``):
+    a bad value exits 2 with one line naming the parameter and its range."""
+
+    def __init__(self, path):
+        self.path = path
+        self.name = path
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        from callscan.errors import ParameterError
+        from callscan.paramspec import specs
+
+        group, _, name = self.path.rpartition(".")
+        cls = type(getattr(Params(), group)) if group else Params
+        try:
+            return specs(cls)[name].convert(self.path, _parse_value(value))
+        except ParameterError as exc:
+            raise _Exit(f"{param.opts[0]}: {exc}", 2) from None
+
+
 AGENT_CHANNEL = click.option(
     "--agent-channel",
-    type=click.IntRange(0, 1),
+    type=ParamValue("agent_channel"),
     default=Params().agent_channel,
     show_default=True,
-    help="Channel that carries the agent (vendors differ: Amazon Connect right = 1).",
+    help="Channel that carries the agent, 0 or 1 (vendors differ: Amazon Connect right = 1).",
 )
+
+PARAM = click.option(
+    "--param",
+    "param_items",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set an analysis parameter by its dotted name, e.g. measures.dead_air_min_s=5 (the list: "
+    "callscan measures --params); repeat for more. The command line wins over --config.",
+)
+
+
+def _params(ctx, param_items, agent_channel, base=None):
+    """The command's parameters: ``base`` (a configuration's), then each ``--param``, then
+    ``--agent-channel`` when given; a bad name or value exits 2 with one line."""
+    from click.core import ParameterSource
+
+    from callscan.batch.config import params_from_mapping
+
+    mapping = {}
+    for item in param_items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise _Exit(f"--param takes NAME=VALUE, not {item!r}", 2)
+        *groups, name = path.strip().split(".")
+        table = mapping
+        for group in groups:
+            table = table.setdefault(group, {})
+            if not isinstance(table, dict):
+                raise _Exit(f"--param {item}: {'.'.join(groups)} is a single parameter, not a group", 2)
+        table[name] = _parse_value(text.strip())
+    try:
+        params = params_from_mapping(mapping, base)
+        if ctx.get_parameter_source("agent_channel") not in (None, ParameterSource.DEFAULT):
+            params = params.replace(agent_channel=agent_channel)
+    except CallscanError as exc:
+        raise _Exit(f"--param: {exc}" if mapping else str(exc), 2) from None
+    return params
 
 
 def _check_output(path, extensions):
@@ -74,17 +152,20 @@ def main():
 @main.command()
 @click.argument("call", type=click.Path(dir_okay=True, path_type=str))
 @AGENT_CHANNEL
+@PARAM
 @click.option("--events", is_flag=True, help="Include the list of events (speech, overlap, dead air).")
 @click.option("--indent", type=click.IntRange(min=0), default=None, help="Pretty-print the JSON with this indent.")
 @RULES
-def analyze(call, agent_channel, events, indent, rules):
+@click.pass_context
+def analyze(ctx, call, agent_channel, param_items, events, indent, rules):
     """Print the per-call record of CALL as one JSON object."""
     from callscan.analyze import analyze_call
 
+    params = _params(ctx, param_items, agent_channel)
     _say_if_compiling()
 
     try:
-        record = analyze_call(call, params=Params(agent_channel=agent_channel), events=events)
+        record = analyze_call(call, params=params, events=events)
     except CallscanError as exc:
         _fail(exc)
     if rules is not None:
@@ -106,14 +187,21 @@ def schema(indent):
 @click.option("--update", type=click.Path(exists=True, dir_okay=False, path_type=str), default=None, hidden=True,
               help="Rewrite the Markdown table between the glossary markers of this file (README.md).")
 @click.option("--summary", "summary_", is_flag=True, help="The columns of `callscan summary` instead.")
-def measures(markdown, update, summary_):
+@click.option("--params", "params_", is_flag=True,
+              help="Every analysis parameter instead: default, unit, allowed range, meaning.")
+def measures(markdown, update, summary_, params_):
     """List every record field with its unit, definition, defaults and reference."""
+    from callscan.record import glossary as gl
     from callscan.record import summary as sm
     from callscan.record.glossary import replace_between_markers, to_markdown, to_text
 
     fields = sm.FIELDS if summary_ else None
     if update is None:
-        click.echo(to_markdown(fields=fields) if markdown else to_text(fields=fields), nl=False)
+        if params_:
+            text = gl.parameters_markdown() if markdown else gl.parameters_text()
+        else:
+            text = to_markdown(fields=fields) if markdown else to_text(fields=fields)
+        click.echo(text, nl=False)
         return
     with open(update, encoding="utf-8") as f:
         text = f.read()
@@ -121,6 +209,8 @@ def measures(markdown, update, summary_):
         new = replace_between_markers(text, to_markdown())
         if sm.MARK_START in new:
             new = replace_between_markers(new, to_markdown(fields=sm.FIELDS), sm.MARK_START, sm.MARK_END)
+        if gl.PARAMS_MARK_START in new:
+            new = replace_between_markers(new, gl.parameters_markdown(), gl.PARAMS_MARK_START, gl.PARAMS_MARK_END)
     except ValueError as exc:
         _fail(f"{update}: {exc}")
     if new != text:
@@ -161,15 +251,17 @@ def warmup():
     type=click.Path(dir_okay=False, writable=True, path_type=str),
     help="FRAMES.parquet or FRAMES.csv.",
 )
-def features(call, output):
+@PARAM
+@click.pass_context
+def features(ctx, call, output, param_items):
     """Write the per-frame, per-channel feature table of CALL."""
     from callscan.analyze import open_call
     from callscan.frames.passes import frame_features
     from callscan.writers import write_frames
 
     _check_output(output, (".parquet", ".csv"))
+    params = _params(ctx, param_items, None)
     _say_if_compiling()
-    params = Params()
     try:
         audio = open_call(call, params=params)
         frames = frame_features(audio, params)
@@ -179,14 +271,6 @@ def features(call, output):
     except ValueError as exc:
         _fail(exc)
     click.echo(f"wrote {n} rows to {output}", err=True)
-
-
-class _Exit(click.ClickException):
-    """A one-line error with its own exit code (2 usage, 3 fatal)."""
-
-    def __init__(self, message, exit_code):
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def _apply_config(ctx, param, path):
@@ -217,7 +301,12 @@ def _apply_config(ctx, param, path):
             )
         defaults[names[key]] = (not value) if key in inverted else value
     ctx.default_map = {**(ctx.default_map or {}), **defaults}
-    ctx.meta["callscan.params"] = params
+    from callscan.batch.config import params_from_mapping
+
+    try:  # checked now: a bad value stops the command before any work (exit 2, one line)
+        ctx.meta["callscan.params"] = params_from_mapping(params)
+    except CallscanError as exc:
+        raise _Exit(f"{path}: {exc}", 2) from None
 
 
 @main.command()
@@ -232,6 +321,7 @@ def _apply_config(ctx, param, path):
 @click.option("--segments", type=click.Choice(list(SEGMENT_FORMATS)), default=None,
               help="Also write one segment file per call under OUTDIR/segments/.")
 @AGENT_CHANNEL
+@PARAM
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=str), is_eager=True,
               expose_value=False, callback=_apply_config,
               help="TOML file with any of these options and a [params] table; the command line wins.")
@@ -248,7 +338,7 @@ def _apply_config(ctx, param, path):
               help="Turn parts of each path into columns of every row: '{date}/{agent_id}/' takes the "
               "file's folder as agent_id and the one above as date; '*' skips a part.")
 @click.pass_context
-def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resume, timeout, executor,
+def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, param_items, resume, timeout, executor,
           scheduler_file, rules, path_fields):
     """Analyse many calls: one row per input file in OUTDIR/calls.<format>.
 
@@ -258,19 +348,11 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
     manifest's folder). Rows keep the input order.
     Exit status: 0 all ok, 1 some files failed, 2 usage, 3 fatal.
     """
-    from click.core import ParameterSource
-
-    from callscan.batch.config import params_from_mapping
     from callscan.batch.run import run_batch
 
+    params = _params(ctx, param_items, agent_channel, ctx.meta.get("callscan.params"))
     _say_if_compiling()
 
-    try:
-        params = params_from_mapping(ctx.meta.get("callscan.params", {}))
-        if ctx.get_parameter_source("agent_channel") is not ParameterSource.DEFAULT:
-            params = params.replace(agent_channel=agent_channel)
-    except CallscanError as exc:
-        raise click.UsageError(str(exc), ctx=ctx) from None
     if jobs and (executor != "local" or scheduler_file):
         click.echo("note: --jobs is ignored on Dask; the cluster's worker threads decide", err=True)
     try:
@@ -340,8 +422,10 @@ def summary(outdir, by, output):
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="Picture file: .png (or .svg, .pdf).")
 @AGENT_CHANNEL
+@PARAM
 @click.option("--dpi", type=click.IntRange(30, 600), default=100, show_default=True, help="Resolution.")
-def plot(call, output, agent_channel, dpi):
+@click.pass_context
+def plot(ctx, call, output, agent_channel, param_items, dpi):
     """Draw the timeline picture of CALL: who speaks, overlaps, dead air, pitch, agitation.
 
     Needs the optional extra: pip install 'callscan[plot]'.
@@ -349,8 +433,9 @@ def plot(call, output, agent_channel, dpi):
     from callscan.view.plot import plot_call
 
     _check_output(output, (".png", ".svg", ".pdf"))
+    params = _params(ctx, param_items, agent_channel)
     try:
-        plot_call(call, output, params=Params(agent_channel=agent_channel), dpi=dpi)
+        plot_call(call, output, params=params, dpi=dpi)
     except CallscanError as exc:
         _fail(exc)
     click.echo(f"wrote {output}", err=True)

@@ -3,6 +3,14 @@
 Defaults live here and nowhere else ("defaults are parameters, never
 constants in kernels"). ``Params.hash()`` identifies a parameter set in records
 and batch outputs.
+
+Each field carries its unit and its allowed range beside its default
+(``callscan.paramspec.param``), checked when the parameters are made, whether in
+Python, from a batch configuration or from the command line: a value out of range,
+NaN, infinite or of the wrong type raises ``ParameterError`` naming the parameter.
+``callscan measures --params`` prints them all. Frequencies stay below 4000 Hz, the
+Nyquist frequency of an 8 kHz call (calls are analysed at 8 or 16 kHz,
+``callscan.audio.checks.NATIVE_RATES``), so that every band exists in every call.
 """
 
 import dataclasses
@@ -11,11 +19,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from callscan.errors import ParameterError
+from callscan.paramspec import Checked, param
 
 
 @dataclass(frozen=True)
-class FrameParams:
+class FrameParams(Checked):
     """The frame grid.
 
     Attributes
@@ -29,13 +37,15 @@ class FrameParams:
         (``callscan.kernels.highpass``); 0 takes the raw samples.
     """
 
-    hop_s: float = 0.010
-    win_s: float = 0.025
-    highpass_hz: float = 0.0
+    ORDER = (("hop_s", "<=", "win_s"),)
+
+    hop_s: float = param(0.010, "s", "[0.001, 0.1]")
+    win_s: float = param(0.025, "s", "(0, 1]")
+    highpass_hz: float = param(0.0, "Hz", "[0, 4000)")
 
 
 @dataclass(frozen=True)
-class ActivityParams:
+class ActivityParams(Checked):
     """Per-channel speech activity (see ``callscan.kernels.activity``).
 
     Attributes
@@ -44,7 +54,7 @@ class ActivityParams:
         A speech region must reach this far above the channel's noise floor, dB.
     offset_db : float
         A speech region extends while the level stays this far above the floor, dB
-        (hysteresis: ``offset_db < onset_db``).
+        (hysteresis: ``offset_db <= onset_db``).
     floor_window_s : float
         Length of the centred window whose low percentile is the noise floor, s.
     floor_step_s : float
@@ -72,22 +82,24 @@ class ActivityParams:
         Same-party gaps shorter than this are filled, s (default 0.25).
     """
 
-    onset_db: float = 10.0
-    offset_db: float = 4.0
-    floor_window_s: float = 8.0
-    floor_step_s: float = 0.25
-    floor_quantile: float = 5.0
-    floor_bias_db: float = 0.0
-    speech_range_db: float = 30.0
-    abs_floor_db: float = -100.0
-    min_level_db: float = -62.0
-    hangover_s: float = 0.0
-    min_speech_s: float = 0.10
-    bridge_s: float = 0.25
+    ORDER = (("offset_db", "<=", "onset_db"),)
+
+    onset_db: float = param(10.0, "dB", "(0, 100]")
+    offset_db: float = param(4.0, "dB", "[0, 100]")
+    floor_window_s: float = param(8.0, "s", "(0, inf)")
+    floor_step_s: float = param(0.25, "s", "(0, inf)")
+    floor_quantile: float = param(5.0, "%", "[0, 100]")
+    floor_bias_db: float = param(0.0, "dB", "[-100, 100]")
+    speech_range_db: float = param(30.0, "dB", "(0, inf)")
+    abs_floor_db: float = param(-100.0, "dBFS", "[-200, 0]")
+    min_level_db: float = param(-62.0, "dBFS", "[-200, 0]")
+    hangover_s: float = param(0.0, "s", "[0, inf)")
+    min_speech_s: float = param(0.10, "s", "[0, inf)")
+    bridge_s: float = param(0.25, "s", "[0, inf)")
 
 
 @dataclass(frozen=True)
-class CrosstalkParams:
+class CrosstalkParams(Checked):
     """Leak between channels (see ``callscan.kernels.crosstalk``).
 
     Attributes
@@ -110,17 +122,17 @@ class CrosstalkParams:
         are judged on their levels alone.
     """
 
-    loud_db: float = 10.0
-    min_rise_db: float = 6.0
-    min_corr: float = 0.8
-    margin_db: float = 4.0
-    min_frames: int = 100
-    max_delay_s: float = 0.016
-    min_erle_db: float = 6.0
+    loud_db: float = param(10.0, "dB", "[0, inf)")
+    min_rise_db: float = param(6.0, "dB", "[0, inf)")
+    min_corr: float = param(0.8, "r", "(0, 1]")
+    margin_db: float = param(4.0, "dB")
+    min_frames: int = param(100, "frames", "[1, inf)")
+    max_delay_s: float = param(0.016, "s", "(0, 0.5]")
+    min_erle_db: float = param(6.0, "dB", "[0, inf)")
 
 
 @dataclass(frozen=True)
-class HoldParams:
+class HoldParams(Checked):
     """Hold music, ringback, DTMF and other steady non-speech sound (``callscan.kernels.steadiness``).
 
     Attributes
@@ -164,26 +176,26 @@ class HoldParams:
         longer than its window, so long hold music is no longer "speech", dB.
     """
 
-    win_s: float = 0.032
-    lag_s: float = 0.030
-    band_hz: tuple = (250.0, 3400.0)
-    peak_width_hz: float = 32.0
-    stable_min: float = 0.9
-    pure_min: float = 0.99
-    window_s: float = 2.0
-    steady_share: float = 0.8
-    tone_share: float = 0.2
-    dip_window_s: float = 0.5
-    dip_db: float = 10.0
-    max_dip_share: float = 0.1
-    music_min_s: float = 1.0
-    tone_min_s: float = 0.3
-    bridge_s: float = 5.0
-    sound_db: float = 10.0
+    win_s: float = param(0.032, "s", "(0, 1]")
+    lag_s: float = param(0.030, "s", "(0, 1]")
+    band_hz: tuple = param((250.0, 3400.0), "Hz", "[0, 4000]")
+    peak_width_hz: float = param(32.0, "Hz", "(0, 4000]")
+    stable_min: float = param(0.9, "cosine 0-1", "[0, 1]")
+    pure_min: float = param(0.99, "share 0-1", "[0, 1]")
+    window_s: float = param(2.0, "s", "(0, inf)")
+    steady_share: float = param(0.8, "share 0-1", "[0, 1]")
+    tone_share: float = param(0.2, "share 0-1", "[0, 1]")
+    dip_window_s: float = param(0.5, "s", "(0, inf)")
+    dip_db: float = param(10.0, "dB", "(0, inf)")
+    max_dip_share: float = param(0.1, "share 0-1", "[0, 1]")
+    music_min_s: float = param(1.0, "s", "[0, inf)")
+    tone_min_s: float = param(0.3, "s", "[0, inf)")
+    bridge_s: float = param(5.0, "s", "[0, inf)")
+    sound_db: float = param(10.0, "dB", "[0, inf)")
 
 
 @dataclass(frozen=True)
-class DynamicsParams:
+class DynamicsParams(Checked):
     """Interruptions, backchannels and turns (``callscan.measures.interruptions``, ``.turns``).
 
     Attributes
@@ -202,15 +214,15 @@ class DynamicsParams:
         A same-party pause at least this long ends a turn (monologue), s.
     """
 
-    interrupt_grace_s: float = 0.5
-    backchannel_max_s: float = 1.0
-    backchannel_gap_s: float = 0.5
-    simultaneous_s: float = 0.2
-    turn_max_pause_s: float = 3.0
+    interrupt_grace_s: float = param(0.5, "s", "[0, inf)")
+    backchannel_max_s: float = param(1.0, "s", "(0, inf)")
+    backchannel_gap_s: float = param(0.5, "s", "[0, inf)")
+    simultaneous_s: float = param(0.2, "s", "[0, inf)")
+    turn_max_pause_s: float = param(3.0, "s", "(0, inf)")
 
 
 @dataclass(frozen=True)
-class QualityParams:
+class QualityParams(Checked):
     """Line and recording checks (``callscan.measures.quality``).
 
     Attributes
@@ -228,14 +240,14 @@ class QualityParams:
         A channel whose peak is below this never counts as clipped, dBFS.
     """
 
-    digital_silence_min_s: float = 0.2
-    clip_ratio: float = 0.999
-    clip_run: int = 3
-    clip_min_dbfs: float = -6.0
+    digital_silence_min_s: float = param(0.2, "s", "(0, inf)")
+    clip_ratio: float = param(0.999, "share 0-1", "(0, 1]")
+    clip_run: int = param(3, "samples", "[1, inf)")
+    clip_min_dbfs: float = param(-6.0, "dBFS", "[-200, 0]")
 
 
 @dataclass(frozen=True)
-class PitchParams:
+class PitchParams(Checked):
     """F0 tracking (see ``callscan.kernels.pitch``) and the pitch measures.
 
     Attributes
@@ -291,8 +303,8 @@ class PitchParams:
     quiet_db, silence_db : float
         The silence term ramps up from ``S - quiet_db`` to ``S - silence_db`` (dB).
     floor_quiet_db, floor_silence_db : float
-        ... and from ``B + floor_quiet_db`` down to ``B + floor_silence_db`` (dB); both ramps
-        must agree (the smaller of the two counts).
+        The silence term also ramps up from ``B + floor_quiet_db`` down to ``B + floor_silence_db``
+        (dB); both ramps must agree (the smaller of the two counts).
     silence_weight : float
         Weight of the silence term in the unvoiced cost.
     noise_snr_min_db : float
@@ -302,39 +314,47 @@ class PitchParams:
 
     """
 
-    fmin_hz: float = 60.0
-    fmax_hz: float = 500.0
-    gate: bool = True
-    min_voiced_s: float = 1.0
-    window_s: float = 0.016
-    coarse_rate_hz: float = 2000.0
-    coarse_band: float = 0.45
-    lowcut_hz: float = 30.0
-    lpc_order: int = 4
-    lpc_window_s: float = 0.025
-    lpc_noise_floor: float = 0.01
-    n_cands: int = 6
-    cand_ratio: float = 0.3
-    lag_weight: float = 0.3
-    octave_weight: float = 0.5
-    jump_cost: float = 1.0
-    voicing_cost: float = 0.005
-    amp_cost: float = 0.5
-    amp_span_s: float = 0.02
-    voiced_bias: float = 0.0
-    speech_pct: float = 99.0
-    floor_pct: float = 10.0
-    quiet_db: float = 25.0
-    silence_db: float = 40.0
-    floor_quiet_db: float = 15.0
-    floor_silence_db: float = 5.0
-    floor_min_db: float = -100.0
-    silence_weight: float = 1.0
-    noise_snr_min_db: float = 6.0
+    ORDER = (
+        ("fmin_hz", "<", "fmax_hz"),
+        ("lowcut_hz", "<", "fmin_hz"),
+        ("floor_pct", "<", "speech_pct"),
+        ("quiet_db", "<", "silence_db"),
+        ("floor_silence_db", "<", "floor_quiet_db"),
+    )
+
+    fmin_hz: float = param(60.0, "Hz", "[10, 4000)")
+    fmax_hz: float = param(500.0, "Hz", "[10, 4000)")
+    gate: bool = param(True, "")
+    min_voiced_s: float = param(1.0, "s", "[0, inf)")
+    window_s: float = param(0.016, "s", "(0, 0.1]")
+    coarse_rate_hz: float = param(2000.0, "Hz", "[100, 16000]")
+    coarse_band: float = param(0.45, "share of the rate", "(0, 0.5]")
+    lowcut_hz: float = param(30.0, "Hz", "[1, 4000)")
+    lpc_order: int = param(4, "", "[1, 64]")
+    lpc_window_s: float = param(0.025, "s", "(0, 1]")
+    lpc_noise_floor: float = param(0.01, "share 0-1", "[0, 1]")
+    n_cands: int = param(6, "", "[1, 100]")
+    cand_ratio: float = param(0.3, "share 0-1", "[0, 1]")
+    lag_weight: float = param(0.3, "", "[0, 1]")
+    octave_weight: float = param(0.5, "", "[0, inf)")
+    jump_cost: float = param(1.0, "per octave", "[0, inf)")
+    voicing_cost: float = param(0.005, "", "[0, inf)")
+    amp_cost: float = param(0.5, "", "[0, inf)")
+    amp_span_s: float = param(0.02, "s", "(0, 1]")
+    voiced_bias: float = param(0.0, "")
+    speech_pct: float = param(99.0, "%", "[0, 100]")
+    floor_pct: float = param(10.0, "%", "[0, 100]")
+    quiet_db: float = param(25.0, "dB", "[0, inf)")
+    silence_db: float = param(40.0, "dB", "[0, inf)")
+    floor_quiet_db: float = param(15.0, "dB")
+    floor_silence_db: float = param(5.0, "dB")
+    floor_min_db: float = param(-100.0, "dBFS", "[-200, 0]")
+    silence_weight: float = param(1.0, "", "[0, inf)")
+    noise_snr_min_db: float = param(6.0, "dB", "(0, inf)")
 
 
 @dataclass(frozen=True)
-class MeasureParams:
+class MeasureParams(Checked):
     """Thresholds of the call measures (``callscan.measures``).
 
     Attributes
@@ -347,13 +367,15 @@ class MeasureParams:
         Further dead-air thresholds that get their own counts, s.
     """
 
-    overtalk_min_s: float = 1.0
-    dead_air_min_s: float = 3.0
-    dead_air_extra_s: tuple = (5.0, 10.0)
+    ORDER = (("dead_air_min_s", "<=", "dead_air_extra_s"),)
+
+    overtalk_min_s: float = param(1.0, "s", "(0, inf)")
+    dead_air_min_s: float = param(3.0, "s", "(0, inf)")
+    dead_air_extra_s: tuple = param((5.0, 10.0), "s", "(0, 86400]", length=None)
 
 
 @dataclass(frozen=True)
-class RateParams:
+class RateParams(Checked):
     """Syllable nuclei and speech rate (``callscan.kernels.nuclei``, ``callscan.measures.rate``).
 
     Attributes
@@ -393,21 +415,21 @@ class RateParams:
         Least talk inside a turn for its ``rate_sps``, s.
     """
 
-    spectral_win_s: float = 0.032
-    band_hz: tuple = (300.0, 3400.0)
-    smooth_s: float = 0.010
-    silence_db: float = 35.0
-    min_dip_db: float = 4.0
-    voiced_reach_s: float = 0.020
-    vowel_alpha_db: float = 0.0
-    pause_db: float = 4.0
-    min_pause_s: float = 0.10
-    min_talk_s: float = 1.0
-    min_turn_talk_s: float = 0.5
+    spectral_win_s: float = param(0.032, "s", "(0, 1]")
+    band_hz: tuple = param((300.0, 3400.0), "Hz", "[0, 4000]")
+    smooth_s: float = param(0.010, "s", "[0, 1]")
+    silence_db: float = param(35.0, "dB", "[0, inf)")
+    min_dip_db: float = param(4.0, "dB", "[0, inf)")
+    voiced_reach_s: float = param(0.020, "s", "[0, 1]")
+    vowel_alpha_db: float = param(0.0, "dB")
+    pause_db: float = param(4.0, "dB", "[0, inf)")
+    min_pause_s: float = param(0.10, "s", "[0, inf)")
+    min_talk_s: float = param(1.0, "s", "(0, inf)")
+    min_turn_talk_s: float = param(0.5, "s", "(0, inf)")
 
 
 @dataclass(frozen=True)
-class AgitationParams:
+class AgitationParams(Checked):
     """The agitation score (``callscan.measures.agitation`` has the formula and its sources).
 
     Attributes
@@ -446,38 +468,40 @@ class AgitationParams:
         Fewest windows scored for both parties that give ``agent_mirroring``.
     """
 
-    alpha_bands_hz: tuple = (300.0, 1000.0, 3400.0)
-    hammarberg_bands_hz: tuple = (300.0, 2000.0, 3400.0)
-    min_voiced_s: float = 0.5
-    f0_norm_low_hz: float = 110.0
-    f0_norm_high_hz: float = 200.0
-    register_split_hz: float = 140.0
-    register_softness_st: float = 1.0
-    f0_scale_st: float = 2.5
-    f0_range_norm_st: float = 6.5
-    f0_range_scale_st: float = 1.7
-    alpha_norm_db: float = -10.4
-    alpha_scale_db: float = 3.8
-    hammarberg_norm_db: float = 20.3
-    hammarberg_scale_db: float = 4.7
-    loudness_scale_db: float = 3.0
-    rate_norm_sps: float = 5.0
-    rate_scale_sps: float = 1.0
-    w_f0_level: float = 1.0
-    w_f0_range: float = 0.5
-    w_alpha: float = 1.0
-    w_hammarberg: float = 1.0
-    w_loudness: float = 1.0
-    w_rate: float = 0.5
-    centre: float = 1.0
-    slope: float = 0.75
-    mirror_window_s: float = 30.0
-    mirror_hop_s: float = 10.0
-    mirror_min_windows: int = 4
+    ORDER = (("f0_norm_low_hz", "<", "f0_norm_high_hz"),)
+
+    alpha_bands_hz: tuple = param((300.0, 1000.0, 3400.0), "Hz", "[0, 4000]")
+    hammarberg_bands_hz: tuple = param((300.0, 2000.0, 3400.0), "Hz", "[0, 4000]")
+    min_voiced_s: float = param(0.5, "s", "(0, inf)")
+    f0_norm_low_hz: float = param(110.0, "Hz", "(0, 4000)")
+    f0_norm_high_hz: float = param(200.0, "Hz", "(0, 4000)")
+    register_split_hz: float = param(140.0, "Hz", "(0, 4000)")
+    register_softness_st: float = param(1.0, "st", "(0, inf)")
+    f0_scale_st: float = param(2.5, "st", "(0, inf)")
+    f0_range_norm_st: float = param(6.5, "st", "[0, inf)")
+    f0_range_scale_st: float = param(1.7, "st", "(0, inf)")
+    alpha_norm_db: float = param(-10.4, "dB")
+    alpha_scale_db: float = param(3.8, "dB", "(0, inf)")
+    hammarberg_norm_db: float = param(20.3, "dB")
+    hammarberg_scale_db: float = param(4.7, "dB", "(0, inf)")
+    loudness_scale_db: float = param(3.0, "dB", "(0, inf)")
+    rate_norm_sps: float = param(5.0, "syllables/s", "[0, inf)")
+    rate_scale_sps: float = param(1.0, "syllables/s", "(0, inf)")
+    w_f0_level: float = param(1.0, "", "[0, inf)")
+    w_f0_range: float = param(0.5, "", "[0, inf)")
+    w_alpha: float = param(1.0, "", "[0, inf)")
+    w_hammarberg: float = param(1.0, "", "[0, inf)")
+    w_loudness: float = param(1.0, "", "[0, inf)")
+    w_rate: float = param(0.5, "", "[0, inf)")
+    centre: float = param(1.0, "")
+    slope: float = param(0.75, "", "(0, inf)")
+    mirror_window_s: float = param(30.0, "s", "(0, inf)")
+    mirror_hop_s: float = param(10.0, "s", "(0, inf)")
+    mirror_min_windows: int = param(4, "windows", "[2, inf)")
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(Checked):
     """Everything that decides an analysis' numbers.
 
     Attributes
@@ -493,9 +517,9 @@ class Params:
         The parameter groups above.
     """
 
-    agent_channel: int = 1
-    min_duration_s: float = 1.0
-    identical_tol: float = 1e-3
+    agent_channel: int = param(1, "", choices=(0, 1))
+    min_duration_s: float = param(1.0, "s", "[0, inf)")
+    identical_tol: float = param(1e-3, "share of the peak", "[0, 1)")
     frame: FrameParams = field(default_factory=FrameParams)
     activity: ActivityParams = field(default_factory=ActivityParams)
     crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)
@@ -506,20 +530,6 @@ class Params:
     quality: QualityParams = field(default_factory=QualityParams)
     rate: RateParams = field(default_factory=RateParams)
     agitation: AgitationParams = field(default_factory=AgitationParams)
-
-    def __post_init__(self):
-        if self.agent_channel not in (0, 1):
-            raise ParameterError(f"agent_channel must be 0 or 1, not {self.agent_channel!r}")
-        a = self.activity
-        if a.offset_db > a.onset_db:
-            raise ParameterError("activity.offset_db must not exceed activity.onset_db")
-        for name in ("min_speech_s", "bridge_s", "hangover_s"):
-            if getattr(a, name) < 0:
-                raise ParameterError(f"activity.{name} must be >= 0")
-        if not 0.001 <= self.frame.hop_s <= 0.1:
-            raise ParameterError("frame.hop_s must lie between 0.001 and 0.1 s")
-        if self.frame.win_s < self.frame.hop_s:
-            raise ParameterError("frame.win_s must be at least frame.hop_s")
 
     def party_channels(self):
         """The channel of each party, in ``callscan.fields.PARTIES`` order.
@@ -555,3 +565,9 @@ def _params_hash(params):
 def as_kwargs(group):
     """A frozen parameter group as keyword arguments (computed once per group)."""
     return dataclasses.asdict(group)
+
+
+for _group in dataclasses.fields(Params):
+    if _group.default_factory is not dataclasses.MISSING:
+        _group.default_factory.GROUP = _group.name  # the prefix of its fields' dotted names
+del _group

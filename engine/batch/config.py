@@ -55,7 +55,8 @@ def params_from_mapping(mapping, base=None):
     ----------
     mapping : dict
         Field names of ``Params`` and its groups, nested like the dataclasses
-        (``{"measures": {"dead_air_min_s": 5.0}}``). Lists become tuples.
+        (``{"measures": {"dead_air_min_s": 5.0}}``). Each value is checked by its
+        parameter class (``callscan.paramspec``): range, type, order against its pair.
     base : Params, optional
         The parameters to start from (default ``Params()``).
 
@@ -66,7 +67,8 @@ def params_from_mapping(mapping, base=None):
     Raises
     ------
     callscan.errors.ParameterError
-        When a name is unknown or a value has the wrong type.
+        When a name is unknown, or a value is out of its range or of the wrong type
+        (the message names the parameter, the value and the allowed range).
     """
     return _replace_fields(base or Params(), mapping, "params")
 
@@ -83,14 +85,6 @@ def _replace_fields(obj, mapping, where):
             if not isinstance(value, dict):
                 raise ParameterError(f"{name} is a group of parameters: give a table")
             changes[key] = _replace_fields(current, value, name)
-            continue
-        if isinstance(value, list):
-            value = tuple(value)
-        if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if current is not None and type(value) is not type(current):
-            raise ParameterError(
-                f"{name} must be of type {type(current).__name__}, not {type(value).__name__}"
-            )
-        changes[key] = value
+        else:
+            changes[key] = value  # checked against its range and type by the parameter class
     return dataclasses.replace(obj, **changes)

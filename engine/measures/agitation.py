@@ -93,6 +93,12 @@ from callscan.measures.rate import FrameCounts
 _REF_HZ = 100.0
 
 
+def _logistic(t):
+    """``1 / (1 + exp(-t))``; 0 where ``exp(-t)`` would overflow (``t < -700``: the value is
+    below 1e-304 there), so that extreme cues or parameters give a score rather than an error."""
+    return 1.0 / (1.0 + math.exp(-t)) if t > -700.0 else 0.0
+
+
 def _st(hz):
     """Semitones re 100 Hz."""
     return 12.0 * np.log2(np.asarray(hz, dtype=np.float64) / _REF_HZ)
@@ -193,7 +199,7 @@ def register_reference_st(f0_hz, voiced, speech, ap):
     if not v.any():
         return None
     p10 = float(np.percentile(_st(f0_hz[v]), 10))
-    w = 1.0 / (1.0 + math.exp(-(p10 - float(_st(ap.register_split_hz))) / ap.register_softness_st))
+    w = _logistic((p10 - float(_st(ap.register_split_hz))) / ap.register_softness_st)
     return float((1.0 - w) * _st(ap.f0_norm_low_hz) + w * _st(ap.f0_norm_high_hz))
 
 
@@ -228,7 +234,7 @@ def score(c, register_st, call_level_db, ap):
     if total <= 0:
         return None
     z = sum(w * v for w, v in terms) / total
-    return 1.0 / (1.0 + math.exp(-(z - ap.centre) / ap.slope))
+    return _logistic((z - ap.centre) / ap.slope)
 
 
 def _round(x):

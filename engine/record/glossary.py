@@ -4,9 +4,11 @@ The fields come from the ``FIELDS`` tuples of the modules that compute them
 (``engine/measures/*.py``) and from ``callscan.fields``; default values are read
 from ``callscan.params.Params``. ``callscan measures`` prints the glossary, the README's
 record section is its Markdown form, and ``callscan.record.schema`` builds the JSON Schema from
-the same fields.
+the same fields. ``callscan measures --params`` prints the parameters the same way, from the
+specs beside their defaults (``callscan.paramspec``).
 """
 
+import dataclasses
 import importlib
 
 from callscan.fields import IDENTITY, READ, TRAILER
@@ -27,6 +29,8 @@ MEASURE_MODULES = (
 
 MARK_START = "<!-- glossary:start (generated: `callscan measures --update README.md`; do not edit) -->"
 MARK_END = "<!-- glossary:end -->"
+PARAMS_MARK_START = "<!-- params:start (generated: `callscan measures --update README.md`; do not edit) -->"
+PARAMS_MARK_END = "<!-- params:end -->"
 
 
 def measure_fields():
@@ -119,3 +123,46 @@ def replace_between_markers(text, table, start_mark=MARK_START, end_mark=MARK_EN
     if start < 0 or end < start:
         raise ValueError(f"the markers {start_mark!r} and {end_mark!r} are missing")
     return text[: start + len(start_mark)] + "\n" + table + text[end:]
+
+
+def parameter_rows():
+    """Every parameter as ``(name, default, unit, range, meaning)`` strings, in ``Params`` order.
+
+    ``name`` is the dotted path (``measures.dead_air_min_s``); unit and range come from the
+    field's spec, the meaning from the first sentence of its entry in the class docstring.
+    """
+    from callscan.paramspec import attribute_docs, specs
+
+    rows = []
+    groups = [("", Params)] + [
+        (f.name, f.default_factory) for f in dataclasses.fields(Params) if f.default_factory is not dataclasses.MISSING
+    ]
+    for group, cls in groups:
+        meaning = attribute_docs(cls)
+        prefix = f"{group}." if group else ""
+        for name, spec in specs(cls).items():
+            allowed = [spec.describe().removesuffix(spec.unit).strip()]
+            for a, op, b in cls.ORDER:  # the pairs it is ordered against
+                if name == a:
+                    allowed.append(f"{op} {prefix}{b}")
+                elif name == b:
+                    allowed.append(f"{'>' if op == '<' else '>='} {prefix}{a}")
+            path = prefix + name
+            rows.append((path, _format_default(default_of(path)), spec.unit, ", ".join(allowed), meaning[name]))
+    return rows
+
+
+def parameters_text():
+    """The parameter table as plain text, one block per parameter."""
+    blocks = []
+    for name, default, unit, allowed, meaning in parameter_rows():
+        blocks.append(f"{name} = {default}{f' {unit}' if unit else ''}    allowed: {allowed}\n    {meaning}")
+    return "\n".join(blocks) + "\n"
+
+
+def parameters_markdown():
+    """The parameter table in Markdown (parameter, default, unit, allowed, meaning)."""
+    rows = ["| parameter | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+    for name, default, unit, allowed, meaning in parameter_rows():
+        rows.append(f"| `{name}` | {_cell(default)} | {_cell(unit)} | {_cell(allowed)} | {_cell(meaning)} |")
+    return "\n".join(rows) + "\n"
