@@ -261,7 +261,7 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
     from click.core import ParameterSource
 
     from callscan.batch.config import params_from_mapping
-    from callscan.batch.run import run_batch
+    from callscan.batch.run import BatchInterrupted, run_batch
 
     _say_if_compiling()
 
@@ -281,6 +281,9 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, resum
         )
     except CallscanError as exc:
         raise _Exit(str(exc), getattr(exc, "exit_code", 3)) from None
+    except BatchInterrupted as exc:
+        click.echo(exc.resume_line(), err=True)
+        ctx.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted: finished files are in the checkpoint; rerun the same command to go on", err=True)
         ctx.exit(130)
