@@ -348,7 +348,7 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, param
     manifest's folder). Rows keep the input order.
     Exit status: 0 all ok, 1 some files failed, 2 usage, 3 fatal.
     """
-    from callscan.batch.run import run_batch
+    from callscan.batch.run import BatchInterrupted, run_batch
 
     params = _params(ctx, param_items, agent_channel, ctx.meta.get("callscan.params"))
     _say_if_compiling()
@@ -363,6 +363,9 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, param
         )
     except CallscanError as exc:
         raise _Exit(str(exc), getattr(exc, "exit_code", 3)) from None
+    except BatchInterrupted as exc:
+        click.echo(exc.resume_line(), err=True)
+        ctx.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted: finished files are in the checkpoint; rerun the same command to go on", err=True)
         ctx.exit(130)

@@ -129,6 +129,18 @@ class DaskExecutor:
                 if task is not None:
                     submit(task)
 
+            # Warm each worker before the first file, so that start-up (loading or compiling
+            # the kernels) is not counted as analysis time; a worker that joins later warms
+            # up in its first task.
+            if self.work.warmup:
+                warming = [client.submit(_warm_once, self.work, key=f"callscan-{token}-warm-{i}", workers=[w],
+                                         allow_other_workers=True, pure=False)
+                           for i, w in enumerate(client.nthreads())]
+                try:
+                    client.gather(warming)
+                except Exception as exc:  # noqa: BLE001 - the batch cannot go on
+                    raise BatchFatalError(f"a Dask worker could not warm up: {type(exc).__name__}: {exc}") from None
+
             # Dask blames every task a dying worker held, queued or running, so a file that
             # kills workers can take a sound file queued beside it past allowed-failures with
             # it: a file killed so is tried once more, on its own key, before its row says so.

@@ -17,8 +17,12 @@ An INPUT is one of
 
 Every path is made absolute without resolving symbolic links, so two links to
 one recording are two inputs, and a batch resumed from another working
-directory finds its earlier results. A file named twice is kept once, at its
-first place, with the metadata of that place.
+directory finds its earlier results. The tables show each path *as given*
+(``Inputs.given``): a file argument as typed, a file found in a folder as the
+folder argument joined with the file's place below it, a manifest's relative
+entry joined with the manifest's folder as typed; relative stays relative (to
+the folder the command ran in, ``run.json``'s ``this_run.cwd``). A file named
+twice is kept once, at its first place, with the metadata of that place.
 """
 
 import csv
@@ -54,6 +58,8 @@ class Inputs:
     ----------
     paths : list of str
         Absolute paths, in input order, each once.
+    given : dict of str -> str
+        Absolute path -> the path as given (see the module's docstring).
     duplicates : int
         How many further mentions of an already listed file were dropped.
     empty : list of str
@@ -70,6 +76,7 @@ class Inputs:
     """
 
     paths: list = field(default_factory=list)
+    given: dict = field(default_factory=dict)
     duplicates: int = 0
     empty: list = field(default_factory=list)
     columns: list = field(default_factory=list)
@@ -109,14 +116,17 @@ def expand_inputs(args, path_template=None):
         if os.path.isdir(arg):
             found = list(walk_audio(arg))
             root = os.path.abspath(arg)
+            given = [os.path.join(arg, os.path.relpath(p, root)) for p in found]
         elif os.path.splitext(arg)[1].lower() in MANIFEST_EXTENSIONS and os.path.isfile(arg):
-            found, meta = read_manifest_table(arg)
+            found, meta, entries = _manifest_entries(arg)
+            given = [os.path.join(os.path.dirname(arg), e) for e in entries]  # relative: from the manifest
             root = os.path.dirname(os.path.abspath(arg))
             for name in meta:
                 sources.setdefault(name, arg)
         elif os.path.lexists(arg):
             root = os.path.dirname(os.path.abspath(arg))
             found = [os.path.abspath(arg)]
+            given = [arg]
         else:
             raise InputError("no such file or folder", arg)
         if not found:
@@ -127,6 +137,7 @@ def expand_inputs(args, path_template=None):
                 continue
             seen.add(path)
             out.paths.append(path)
+            out.given[path] = given[i]
             below.append(os.path.relpath(path, root))
             if meta:
                 cells = {name: values[i] for name, values in meta.items()}
@@ -233,6 +244,11 @@ def read_manifest_table(manifest):
     ------
     InputError
     """
+    return _manifest_entries(manifest)[:2]
+
+
+def _manifest_entries(manifest):
+    """Paths, columns and the non-blank entries as written."""
     base = os.path.dirname(os.path.abspath(manifest))
     if manifest.lower().endswith(".parquet"):
         entries, columns = _parquet_manifest(manifest)
@@ -240,7 +256,7 @@ def read_manifest_table(manifest):
         entries, columns = _text_manifest(manifest)
     keep = [i for i, e in enumerate(entries) if e]
     paths = [os.path.abspath(os.path.join(base, entries[i])) for i in keep]
-    return paths, {name: [values[i] for i in keep] for name, values in columns.items()}
+    return paths, {name: [values[i] for i in keep] for name, values in columns.items()}, [entries[i] for i in keep]
 
 
 def _parquet_manifest(manifest):

@@ -4,6 +4,17 @@
 table, one segment file per ok call and ``run.json`` (counts, versions,
 timings), each to a temporary file renamed into place (``callscan.writers``
 does the formats). It also fills in the counts of the ``BatchResult``.
+
+``run.json`` keeps two scopes apart. Its top level describes the tables:
+``complete`` (a row for every input; false after an interrupted run),
+``inputs``, ``rows``, ``counts`` and ``audio_hours`` over those rows, whichever
+run analysed them. ``this_run`` describes the run that wrote it, over the files
+it analysed itself: ``analyzed``, ``from_checkpoint``, ``audio_hours``,
+``wall_s`` = ``startup_s`` (inputs, checkpoint, workers' start and warm-up,
+with ``compiled`` true when that included compiling the kernels) +
+``analysis_s`` + ``writing_s``, and ``x_real_time`` = ``audio_hours`` x 3600 /
+``analysis_s``; ``interrupted`` names the signal that stopped it, ``cwd`` the
+folder that relative paths in the tables start from.
 """
 
 import contextlib
@@ -37,11 +48,13 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
     ckpt : callscan.batch.checkpoint.Checkpoint
         Open, reloaded after the run; holds an entry for every path.
     paths : list of str
-        The inputs, in order: one row each.
+        The inputs with a row, in order (every input, or the finished ones of
+        an interrupted run): one row each.
     analyzed : set of str
         The paths analysed by this run (the rest came from the checkpoint).
     result : callscan.batch.run.BatchResult
-        Filled in here: counts, audio seconds, wall time, outputs.
+        With ``inputs``, ``rows``, ``analyzed``, ``startup_s`` and ``analysis_s`` set;
+        filled in here: counts, audio seconds, wall and writing time, outputs.
     work : callscan.batch.work.Work
     fmt : {"parquet", "jsonl", "csv"}
     events : bool
@@ -69,18 +82,18 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
     if rules is not None:
         rows = [rules.apply(dict(row)) for row in rows]
     meta = Metadata.of(inputs)
-    rows = [meta.row(row) for row in rows]
-    for row in rows:
+    for path, row in zip(paths, rows):
         if row.get("status") == "ok":
             result.ok += 1
             seconds = row.get("duration_s") or 0.0
             result.audio_s += seconds
-            if row["path"] in analyzed:
+            if path in analyzed:
                 result.analyzed_audio_s += seconds
         else:
             kind = row.get("error_kind") or "internal"
             result.failed[kind] = result.failed.get(kind, 0) + 1
-            result.failed_paths.append(row["path"])
+            result.failed_paths.append(meta.given.get(path, path))
+    rows = [meta.row(row) for row in rows]
     ext = FORMATS[fmt]
     names = {"calls": "calls" + ext}
     if events:
@@ -93,7 +106,9 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
         "params_hash": work.params.hash(),
         "params": work.params.to_dict(),
         "libraries": library_versions(),
+        "complete": result.complete,
         "inputs": result.inputs,
+        "rows": result.rows,
         "counts": {"ok": result.ok, "failed": result.n_failed, "failed_by_kind": dict(sorted(result.failed.items()))},
         "audio_hours": round(result.audio_s / 3600, 6),
         "outputs": names,
@@ -112,22 +127,26 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
         if segments:
             result.outputs.extend(_write_segment_files(ckpt, paths, segments, meta))
         result.wall_s = time.monotonic() - run["t0"]
+        result.writing_s = max(0.0, result.wall_s - result.startup_s - result.analysis_s)
         report = dict(info)
-        report.update(
-            wall_s=round(result.wall_s, 3),
-            x_real_time=round(result.x_real_time, 2),
-            this_run={
-                "analyzed": result.analyzed,
-                "from_checkpoint": result.inputs - result.analyzed,
-                "analyzed_audio_hours": round(result.analyzed_audio_s / 3600, 6),
-                "analysis_s": round(result.analysis_s, 3),
-                "executor": run["executor"],
-                "jobs": run["jobs"],
-                "duplicate_inputs": result.duplicates,
-            },
-            started_utc=run["started_utc"],
-            finished_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        )
+        report["this_run"] = {
+            "interrupted": result.interrupted,
+            "analyzed": result.analyzed,
+            "from_checkpoint": result.rows - result.analyzed,
+            "audio_hours": round(result.analyzed_audio_s / 3600, 6),
+            "wall_s": round(result.wall_s, 3),
+            "startup_s": round(result.startup_s, 3),
+            "compiled": result.compiled,
+            "analysis_s": round(result.analysis_s, 3),
+            "writing_s": round(result.writing_s, 3),
+            "x_real_time": round(result.x_real_time, 2),
+            "executor": run["executor"],
+            "jobs": run["jobs"],
+            "duplicate_inputs": result.duplicates,
+            "cwd": os.getcwd(),
+            "started_utc": run["started_utc"],
+            "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
         target = os.path.join(ckpt.outdir, RUN_JSON)
         write_json(target, report)
         result.outputs.append(target)
@@ -187,15 +206,18 @@ class Metadata:
     meta : dict of str -> dict
         Path -> column -> value.
     call_ids : dict of str -> str
+    given : dict of str -> str
+        Absolute path -> the path as given, which the tables show.
     types : dict of str -> str
         Column -> ``"string"`` for the columns without any value (so that they
         are text, not numbers, in Parquet).
     """
 
-    def __init__(self, columns=(), meta=None, call_ids=None):
+    def __init__(self, columns=(), meta=None, call_ids=None, given=None):
         self.columns = list(columns)
         self.meta = meta or {}
         self.call_ids = call_ids or {}
+        self.given = given or {}
         present = {name for m in self.meta.values() for name, v in m.items() if v is not None}
         self.types = {name: "string" for name in self.columns if name not in present}
 
@@ -204,14 +226,16 @@ class Metadata:
         """From a ``callscan.batch.inputs.Inputs`` (or None: no metadata)."""
         if inputs is None:
             return cls()
-        return cls(inputs.columns, inputs.meta, inputs.call_ids)
+        return cls(inputs.columns, inputs.meta, inputs.call_ids, inputs.given)
 
     def row(self, row):
-        """``row`` with its call's metadata (the row itself when there is none)."""
+        """``row`` with its call's metadata and its path as given (the row itself when
+        there is nothing to change)."""
         path = row.get("path")
-        if not self.columns and path not in self.call_ids:
+        if not self.columns and path not in self.call_ids and self.given.get(path, path) == path:
             return row
         out = dict(row)
+        out["path"] = self.given.get(path, path)
         if path in self.call_ids:
             out["call_id"] = self.call_ids[path]
         cells = self.meta.get(path, {})
@@ -235,7 +259,7 @@ def _event_rows(ckpt, paths, meta=None):
         cells = meta.meta.get(p, {})
         extra = {name: cells.get(name) for name in meta.columns}
         for event in ckpt.events(p):
-            row = {"path": p, "call_id": call_id}
+            row = {"path": meta.given.get(p, p), "call_id": call_id}
             row.update(extra)
             row.update(event)
             yield row

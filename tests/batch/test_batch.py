@@ -210,3 +210,19 @@ def test_the_summary_names_the_first_ten_failed_files(tmp_path):
     named = [line.strip() for line in text.splitlines() if line.startswith("  ") and not line.startswith("  ...")]
     assert len(named) == 10 and all(any(n.endswith(os.path.basename(b)) for b in bad) for n in named)
     assert "and 2 more" in text
+
+
+def test_throughput_counts_analysis_time_with_start_up_reported_apart(tmp_path):
+    from tests.batch import slow_start
+
+    good_calls(tmp_path / "in", 3)
+    result = run_batch([tmp_path / "in"], tmp_path / "out", jobs=1, analysis=slow_start.analysis)
+    assert result.startup_s >= slow_start.START_S
+    assert result.wall_s == pytest.approx(result.startup_s + result.analysis_s + result.writing_s, abs=1e-6)
+    assert result.x_real_time == pytest.approx(result.analyzed_audio_s / result.analysis_s)
+    assert result.x_real_time > result.analyzed_audio_s / result.wall_s * 1.5  # the slow start left out
+    line = result.totals()
+    assert f"analysed in {result.analysis_s:.1f} s ({result.x_real_time:.0f}x real time)" in line
+    assert f"start-up {result.startup_s:.1f} s" in line
+    run = json.loads((tmp_path / "out" / "run.json").read_text())["this_run"]
+    assert run["startup_s"] >= slow_start.START_S and run["x_real_time"] == round(result.x_real_time, 2)

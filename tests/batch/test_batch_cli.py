@@ -9,6 +9,7 @@ import sys
 import time
 
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
 from callscan.cli import main
@@ -45,7 +46,11 @@ def test_exit_1_with_a_summary_when_some_files_fail(tmp_path):
     assert run["counts"] == {"ok": 2, "failed": 1, "failed_by_kind": {"empty": 1}}
     assert run["params_hash"] == Params().hash() and run["params"] == json.loads(json.dumps(Params().to_dict()))
     assert {"python", "numpy", "numba", "soundfile", "libsndfile", "pyarrow"} <= set(run["libraries"])
-    assert run["audio_hours"] > 0 and run["wall_s"] > 0 and run["x_real_time"] > 0
+    assert run["complete"] is True and run["inputs"] == run["rows"] == 3 and run["audio_hours"] > 0
+    now = run["this_run"]
+    assert now["analyzed"] == 3 and now["audio_hours"] == run["audio_hours"] and now["interrupted"] is None
+    assert abs(now["startup_s"] + now["analysis_s"] + now["writing_s"] - now["wall_s"]) < 0.01
+    assert now["x_real_time"] == pytest.approx(now["audio_hours"] * 3600 / now["analysis_s"], rel=0.01)
     labels = (out / "segments" / "day1" / "a.wav.txt").read_text().splitlines()
     assert labels and all(len(line.split("\t")) == 3 for line in labels)
     assert not (out / "segments" / "empty.wav.txt").exists()

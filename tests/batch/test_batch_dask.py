@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from callscan.analyze import analyze_call
 from callscan.batch.run import run_batch
 from callscan.cli import main
+from tests.batch.test_ids import _ids, colliding  # noqa: F401 - a fixture
 from tests.support import FIXTURES
 
 pytestmark = pytest.mark.skipif(
@@ -127,3 +128,30 @@ def test_a_file_refused_with_a_dying_worker_is_tried_once_more(tmp_path):
     assert [row["status"] for row in rows] == ["ok", "ok", "ok"]
     assert os.path.exists(folder / "call_1_flaky.wav.visited")  # it did kill a worker once
     assert r.failed == {}
+
+
+def test_colliding_stems_get_the_ids_of_local_workers_on_dask_and_after_a_resume(cluster, colliding):
+    from callscan.batch.checkpoint import CHECKPOINT
+
+    run_batch([colliding / "in"], colliding / "local", jobs=1)
+    ids = _ids(colliding / "local")
+    assert len(ids) == 11 and len(set(ids.values())) == 11
+    out = colliding / "dask"
+    run_batch([colliding / "in"], out, executor=cluster.scheduler_address)
+    assert _ids(out) == ids
+    ckpt = out / CHECKPOINT
+    ckpt.write_text("".join(ckpt.read_text().splitlines(keepends=True)[:5]))  # as a killed run leaves it
+    again = run_batch([colliding / "in"], out, executor=cluster.scheduler_address)
+    assert again.analyzed == 7 and _ids(out) == ids
+
+
+def test_dask_workers_warm_up_before_the_analysis_is_timed(cluster, tmp_path):
+    from tests.batch import slow_start  # 2 s to import in each worker: when the warm-up unpickles the work
+
+    folder = tmp_path / "in"
+    calls(folder, 2)
+    r = run_batch([folder], tmp_path / "out", executor=cluster.scheduler_address, analysis=slow_start.analysis)
+    assert r.startup_s >= slow_start.START_S and r.analysis_s < slow_start.START_S
+    run = json.loads((tmp_path / "out" / "run.json").read_text())["this_run"]
+    assert run["x_real_time"] == round(r.x_real_time, 2)
+    assert abs(run["startup_s"] + run["analysis_s"] + run["writing_s"] - run["wall_s"]) < 0.01

@@ -69,3 +69,18 @@ def test_files_duplicates_and_missing_arguments(tmp_path):
     assert expand_inputs([empty, a]).empty == [str(empty)]
     with pytest.raises(InputError, match="no such file or folder"):
         expand_inputs([tmp_path / "nope.wav"])
+
+
+def test_each_path_as_given_relative_stays_relative(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    walked = touch(tmp_path / "in" / "day" / "a.wav")
+    listed = touch(tmp_path / "other" / "b.wav")
+    absolute = touch(tmp_path / "far" / "c.wav")
+    single = touch(tmp_path / "d.wav")
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "m.txt").write_text(f"../other/b.wav\n{absolute}\n")
+    got = expand_inputs(["in", os.path.join("lists", "m.txt"), "d.wav", absolute])
+    assert got.paths == [walked, listed, absolute, single]  # absolute inside; the third `absolute` is a duplicate
+    assert [got.given[p] for p in got.paths] == [
+        os.path.join("in", "day", "a.wav"), os.path.join("lists", "..", "other", "b.wav"), absolute, "d.wav",
+    ]
