@@ -445,26 +445,65 @@ def plot(ctx, call, output, agent_channel, param_items, dpi):
 
 
 @main.command()
-@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=str))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str), default=None,
+@click.argument("outdir", type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="HTML file.  [default: OUTDIR/report.html]")
+@click.option("--by", metavar="COLUMN", default=None,
+              help="Column of the per-group table.  [default: agent_id, when the rows have it]")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes drawing pictures.  [default: all cores]")
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Worst calls shown per headline measure (and flagged calls per QA rule).")
+@click.option("--all-calls", is_flag=True, help="List every call in the page too (for small batches).")
 @click.option("--plots/--no-plots", default=True, show_default=True,
-              help="Draw each call's timeline picture into OUTDIR/plots/ (needs the audio and callscan[plot]).")
-def report(outdir, output, plots):
-    """Write one self-contained HTML page over the batch in OUTDIR."""
+              help="Draw the missing pictures of the calls worth a look into OUTDIR/plots/ (needs the audio "
+              "and callscan[plot]); --no-plots embeds only those already there.")
+def report(outdir, output, by, jobs, top, all_calls, plots):
+    """Write one self-contained HTML page over the batch in OUTDIR.
+
+    The page holds the batch's totals, a table per agent (or --by COLUMN), the
+    distributions, and the calls worth a look (flagged by a rule, or among the
+    worst on a headline measure) with their timeline pictures inside the page.
+    """
+    import os
+
     from callscan.view.report import write_report
 
+    if not os.path.isdir(outdir):
+        raise _Exit(f"{outdir}: {'not a folder' if os.path.exists(outdir) else 'no such folder'}", 2)
+    if not os.access(outdir, os.R_OK | os.X_OK):
+        raise _Exit(f"{outdir}: the folder is not readable", 2)
+    target = output or os.path.join(outdir, "report.html")
+    folder = os.path.dirname(os.path.abspath(target))
+    if os.path.isdir(target):
+        raise _Exit(f"{target}: is a folder, not a file", 2)
+    if not os.path.isdir(folder):
+        raise _Exit(f"{target}: the folder {folder} does not exist", 2)
+    if not os.access(folder, os.W_OK) or (os.path.exists(target) and not os.access(target, os.W_OK)):
+        raise _Exit(f"{target}: not writable", 2)
+    bar = None
+
     def progress(done, total):
-        if sys.stderr.isatty():
-            click.echo(f"\rpictures {done}/{total}", err=True, nl=done == total)
+        nonlocal bar
+        if bar is None and sys.stderr.isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                tqdm = None
+            bar = tqdm(total=total, file=sys.stderr, unit="picture", desc="pictures", dynamic_ncols=True) if tqdm else False
+        if bar:
+            bar.update(1)
+            if done == total:
+                bar.close()
 
     try:
-        result = write_report(outdir, output, plots=plots, progress=progress)
+        result = write_report(outdir, output, by=by, top=top, all_calls=all_calls, plots=plots, jobs=jobs,
+                              progress=progress)
     except CallscanError as exc:
-        _fail(exc)
+        raise _Exit(str(exc), 2) from None
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"wrote {result.path} ({result.plots} pictures)", err=True)
+    click.echo(f"wrote {result.path} ({result.plots} pictures drawn, {result.reused} reused)", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
