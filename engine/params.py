@@ -103,7 +103,18 @@ class CrosstalkParams:
     min_frames : int
         Loud source frames needed before a leak is decided.
     max_delay_s : float
-        Longest leak path the cancelling filter covers, s (its length).
+        Longest bulk delay searched, s (echo returned through a network: up to 0.5 s).
+    edge_corr, edge_db : float
+        A leak is also taken where the level correlation reaches ``edge_corr`` and the
+        destination's lowest frames under the loud source sit within ``edge_db`` of the
+        leak's level (25th less 5th percentile of their level differences), dB.
+    min_corr_gain : float
+        A delay other than 0 is taken only when its level correlation beats the one at
+        delay 0 by this much.
+    path_s : float
+        Length of the cancelling filter around the bulk delay, s.
+    search_s : float
+        The filter's start is searched this far each side of the frame-grid delay, s.
     min_erle_db : float
         The fitted leak is taken out of the destination only when that lowers
         the leak-only frames' power by at least this much, dB; otherwise frames
@@ -115,7 +126,12 @@ class CrosstalkParams:
     min_corr: float = 0.8
     margin_db: float = 4.0
     min_frames: int = 100
-    max_delay_s: float = 0.016
+    max_delay_s: float = 0.5
+    edge_corr: float = 0.6
+    edge_db: float = 2.5
+    min_corr_gain: float = 0.03
+    path_s: float = 0.016
+    search_s: float = 0.024
     min_erle_db: float = 6.0
 
 
