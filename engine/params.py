@@ -115,7 +115,18 @@ class CrosstalkParams(Checked):
     min_frames : int
         Loud source frames needed before a leak is decided.
     max_delay_s : float
-        Longest leak path the cancelling filter covers, s (its length).
+        Longest bulk delay searched, s (echo returned through a network: up to 0.5 s).
+    edge_corr, edge_db : float
+        A leak is also taken where the level correlation reaches ``edge_corr`` and the
+        destination's lowest frames under the loud source sit within ``edge_db`` of the
+        leak's level (25th less 5th percentile of their level differences), dB.
+    min_corr_gain : float
+        A delay other than 0 is taken only when its level correlation beats the one at
+        delay 0 by this much.
+    path_s : float
+        Length of the cancelling filter around the bulk delay, s.
+    search_s : float
+        The filter's start is searched this far each side of the frame-grid delay, s.
     min_erle_db : float
         The fitted leak is taken out of the destination only when that lowers
         the leak-only frames' power by at least this much, dB; otherwise frames
@@ -127,7 +138,12 @@ class CrosstalkParams(Checked):
     min_corr: float = param(0.8, "r", "(0, 1]")
     margin_db: float = param(4.0, "dB")
     min_frames: int = param(100, "frames", "[1, inf)")
-    max_delay_s: float = param(0.016, "s", "(0, 0.5]")
+    max_delay_s: float = param(0.5, "s", "[0, 2]")
+    edge_corr: float = param(0.6, "r", "(0, 1]")
+    edge_db: float = param(2.5, "dB", "[0, inf)")
+    min_corr_gain: float = param(0.03, "r", "[0, 1]")
+    path_s: float = param(0.016, "s", "(0, 0.1]")
+    search_s: float = param(0.024, "s", "[0, 0.5]")
     min_erle_db: float = param(6.0, "dB", "[0, inf)")
 
 

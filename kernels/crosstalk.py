@@ -8,7 +8,7 @@ every turn of the other party into overlap.
 Definition
 ----------
 For a source channel ``b`` and a destination ``a`` (levels ``e_a``, ``e_b`` in
-dB on the frame grid):
+dB on the frame grid), at a lag of ``k`` frames (``e_b`` read at ``t - k``):
 
 1. Take the frames where ``b`` is loud: its speech, within ``loud_db`` of its
    speech level. In a conversation the other party mostly listens then, so
@@ -22,20 +22,29 @@ dB on the frame grid):
    lower half of ``d`` is taken: a leak when ``e_a`` and ``e_b`` correlate there
    (Pearson r at least ``min_corr``), with coupling ``g`` the 25th percentile of
    ``d``. Independent speech or noise on ``a`` does not follow ``b``'s syllables.
-3. Where a leak is found, a causal FIR filter (``leak_filter``, least squares on
+   Where ``a``'s own talker fills more than half of those frames, the leak still
+   bounds ``e_a`` from below: its lowest frames sit on ``e_b + g`` (``leak_lag``).
+3. The bulk delay is the lag (0 to ``max_delay_s``) where that correlation peaks,
+   as an echo canceller's delay estimator matches block energies (WebRTC AEC3);
+   lag 0 is kept unless another lag beats it clearly, so a leak-free call does
+   not trade today's decision for a chance peak.
+4. Where a leak is found, a causal FIR filter (``leak_filter``, least squares on
    the frames of step 1 that the leak explains) models the path from ``b`` to
-   ``a``; when it takes at least ``min_erle_db`` out of those frames, the
-   filtered ``b`` is subtracted from ``a`` (``leak_residual``) and the speech of
-   ``a`` is found on what remains. The party's own speech in overlap, which a
-   level rule would drop whenever the other party is loud, survives that.
-4. A frame of ``a`` (or of the residual, whose coupling is ``g`` less the
-   cancellation) whose level is below ``e_b + g + margin_db`` is explained by
-   the leak and cannot be speech.
-
-The frame windows (25 ms) absorb delays of a few milliseconds.
+   ``a`` at the lags around that delay where it explains the most power
+   (``leak_window``: the delay to the sample); when it takes at least
+   ``min_erle_db`` out of those frames, the filtered ``b`` is subtracted from
+   ``a`` (``leak_residual``) and the speech of ``a`` is found on what remains.
+   The party's own speech in overlap, which a level rule would drop whenever the
+   other party is loud, survives that.
+5. A frame of ``a`` (or of the residual, whose coupling is ``g`` less the
+   cancellation) whose level is below ``e_b`` at the delay ``+ g + margin_db``
+   is explained by the leak and cannot be speech: a frame is ``a``'s own talker
+   only where it stands above what the leak predicts.
 """
 
 import numpy as np
+import scipy.linalg
+import scipy.signal
 
 from callscan.kernels._jit import kernel
 
@@ -46,8 +55,106 @@ def _explained(e_a, e_b, coupling_db, margin_db, out):
         out[i] = e_a[i] < e_b[i] + coupling_db + margin_db
 
 
+@kernel(inline=True)
+def _quantile(s, m, q):
+    """Quantile ``q`` of the sorted ``s[:m]``, linear interpolation (NumPy's default)."""
+    pos = q * (m - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, m - 1)
+    return s[lo] + (pos - lo) * (s[hi] - s[lo])
+
+
+@kernel
+def _lag_stats(e_a, floor_a, e_b, loud_b, lag0, lag1, min_rise_db, min_frames, out):
+    n = e_a.shape[0]
+    d = np.empty(n)
+    xa = np.empty(n)
+    xb = np.empty(n)
+    for lag in range(lag0, lag1):
+        row = lag - lag0
+        out[row, 0] = np.nan
+        out[row, 1] = np.nan
+        out[row, 2] = np.nan
+        m = 0
+        for t in range(lag, n):
+            eb = np.float64(e_b[t - lag])
+            ea = np.float64(e_a[t])
+            if loud_b[t - lag] and np.isfinite(eb) and ea > floor_a[t] + min_rise_db:
+                xa[m] = ea
+                xb[m] = eb
+                d[m] = ea - eb
+                m += 1
+        if m < min_frames:
+            continue
+        s = np.sort(d[:m])
+        bottom = _quantile(s, m, 0.05)
+        coupling = _quantile(s, m, 0.25)
+        middle = _quantile(s, m, 0.5)
+        k = 0
+        sa = 0.0
+        sb = 0.0
+        for i in range(m):
+            if d[i] <= middle:
+                k += 1
+                sa += xa[i]
+                sb += xb[i]
+        if k < 3:
+            continue
+        ma = sa / k
+        mb = sb / k
+        saa = 0.0
+        sbb = 0.0
+        sab = 0.0
+        for i in range(m):
+            if d[i] <= middle:
+                da = xa[i] - ma
+                db = xb[i] - mb
+                saa += da * da
+                sbb += db * db
+                sab += da * db
+        if saa <= 0.0 or sbb <= 0.0:
+            continue
+        out[row, 0] = sab / np.sqrt(saa * sbb)
+        out[row, 1] = coupling
+        out[row, 2] = coupling - bottom
+
+
+def leak_correlations(e_a, floor_a, e_b, loud_b, lags, *, min_rise_db, min_frames):
+    """Steps 1 and 2 at each lag of ``lags``: the source's frame ``t - lag`` set against the
+    destination's frame ``t``.
+
+    Parameters
+    ----------
+    e_a, floor_a, e_b, loud_b : ndarray, shape (n_frames,)
+        As in :func:`leak_coupling_db`.
+    lags : range
+        Frames by which the destination lags the source (>= 0, step 1).
+    min_rise_db : float
+    min_frames : int
+
+    Returns
+    -------
+    ndarray, shape (len(lags), 3), float64
+        Per lag: Pearson r of the lower half of ``d``, the coupling (25th percentile of
+        ``d``, dB) and the sharpness of the leak's floor (25th less 5th percentile of ``d``,
+        dB); NaN where fewer than ``min_frames`` frames qualify.
+    """
+    out = np.empty((len(lags), 3))
+    _lag_stats(np.ascontiguousarray(e_a, dtype=np.float32), np.ascontiguousarray(floor_a, dtype=np.float32),
+               np.ascontiguousarray(e_b, dtype=np.float32), np.ascontiguousarray(loud_b, dtype=np.bool_),
+               lags.start, lags.stop, float(min_rise_db), int(min_frames), out)
+    return out
+
+
+def leak_correlation(e_a, floor_a, e_b, loud_b, lag, *, min_rise_db, min_frames):
+    """:func:`leak_correlations` at one lag: ``(r, coupling_db, edge_db)`` or None."""
+    row = leak_correlations(e_a, floor_a, e_b, loud_b, range(lag, lag + 1), min_rise_db=min_rise_db,
+                            min_frames=min_frames)[0]
+    return None if np.isnan(row[0]) else tuple(float(v) for v in row)
+
+
 def leak_coupling_db(e_a, floor_a, e_b, loud_b, *, min_rise_db, min_corr, min_frames):
-    """Coupling from channel ``b`` into channel ``a``, dB, or None when there is no leak.
+    """Coupling from channel ``b`` into channel ``a`` at lag 0, dB, or None when there is no leak.
 
     Parameters
     ----------
@@ -66,20 +173,56 @@ def leak_coupling_db(e_a, floor_a, e_b, loud_b, *, min_rise_db, min_corr, min_fr
     -------
     float or None
     """
-    sel = loud_b & np.isfinite(e_b) & (e_a > floor_a + min_rise_db)
-    if np.count_nonzero(sel) < min_frames:
+    found = leak_correlation(e_a, floor_a, e_b, loud_b, 0, min_rise_db=min_rise_db, min_frames=min_frames)
+    if found is None or found[0] < min_corr:
         return None
-    d = (e_a[sel] - e_b[sel]).astype(np.float64)
-    coupling, middle = np.percentile(d, [25, 50])
-    low = d <= middle
-    if np.count_nonzero(low) < 3:
+    return found[1]
+
+
+def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_gain, min_frames,
+             edge_corr, edge_db):
+    """Bulk delay and coupling of the leak from ``b`` into ``a`` on the frame grid.
+
+    Steps 1 and 2 at every lag from 0 to ``max_lag`` frames (the source's level envelope
+    slid against the destination's). Lag 0 is taken when no other lag's correlation beats
+    it by ``min_gain``; another lag only when it does: a leak-free call, whose best lag is
+    chance, keeps the lag-0 decision. At the lag taken there is a leak when the correlation
+    reaches ``min_corr``, or when it reaches ``edge_corr`` and the destination's lowest
+    frames sit on a sharp floor that follows the source (25th less 5th percentile of ``d``
+    at most ``edge_db``): the leak bounds the destination from below on every loud source
+    frame, so where the destination's own talker fills more than half of those frames
+    (double talk) the lower half of ``d`` is no longer leak alone, but its lowest quarter is.
+
+    Parameters
+    ----------
+    e_a, floor_a, e_b, loud_b : ndarray, shape (n_frames,)
+        As in :func:`leak_coupling_db`.
+    max_lag : int
+        Longest delay searched, frames.
+    min_rise_db, min_corr, min_frames : see :func:`leak_coupling_db`.
+    min_gain : float
+        Correlation a lag other than 0 must gain over lag 0.
+    edge_corr, edge_db : float
+        The second test (see above).
+
+    Returns
+    -------
+    (int, float) or None
+        Lag (frames) and coupling (dB), or None when no lag shows a leak.
+    """
+    stats = leak_correlations(e_a, floor_a, e_b, loud_b, range(max_lag + 1), min_rise_db=min_rise_db,
+                              min_frames=min_frames)
+    r = stats[:, 0]
+    r0 = r[0] if not np.isnan(r[0]) else -1.0
+    ahead = np.flatnonzero(np.nan_to_num(r[1:], nan=-2.0) >= r0 + min_gain) + 1
+    best_lag = int(ahead[np.argmax(r[ahead])]) if ahead.size else 0
+    if np.isnan(r[best_lag]):
         return None
-    ea, eb = e_a[sel][low].astype(np.float64), e_b[sel][low].astype(np.float64)
-    if ea.std() == 0 or eb.std() == 0:
-        return None
-    if np.corrcoef(ea, eb)[0, 1] < min_corr:
-        return None
-    return float(coupling)
+    best = stats[best_lag]
+    r, coupling, edge = best
+    if r >= min_corr or (r >= edge_corr and edge <= edge_db):
+        return best_lag, coupling
+    return None
 
 
 def leak_explained(e_a, e_b, coupling_db, margin_db):
@@ -96,10 +239,19 @@ def leak_explained(e_a, e_b, coupling_db, margin_db):
     return out
 
 
+def _chunk(taps):
+    """Chunk length and FFT size of the sectioned sums: chunks of a few times ``taps``, so
+    the transforms stay short (their cost grows with the chunk, not with the block)."""
+    chunk = max(1024, 1 << (4 * taps - 1).bit_length())
+    return chunk, 1 << (chunk + taps - 2).bit_length()
+
+
 def lagged_products(x, y_ext, taps):
-    """``c[k] = sum_j x[j] y[j - k]`` for ``k < taps`` (FFT), where ``y_ext`` holds ``y``
+    """``c[k] = sum_j x[j] y[j - k]`` for ``k < taps``, where ``y_ext`` holds ``y``
     from ``taps - 1`` samples before ``x`` starts: the sums of a whole signal (``y_ext``
     padded with zeros) or of one block of it (``y_ext`` with the samples before the block).
+
+    Summed over chunks of ``x`` (FFT per chunk, chunks where ``x`` is zero skipped).
 
     Parameters
     ----------
@@ -111,8 +263,20 @@ def lagged_products(x, y_ext, taps):
     -------
     ndarray, shape (taps,), float64
     """
-    size = 1 << (y_ext.shape[0] + x.shape[0]).bit_length()
-    c = np.fft.irfft(np.fft.rfft(y_ext, size) * np.conj(np.fft.rfft(x, size)), size)
+    m = x.shape[0]
+    chunk, size = _chunk(taps)
+    n = -(-m // chunk)
+    xs = np.zeros(n * chunk)
+    xs[:m] = x
+    xs = xs.reshape(n, chunk)
+    keep = np.flatnonzero(xs.any(axis=1))
+    if keep.size == 0:
+        return np.zeros(taps)
+    ys = np.zeros(n * chunk + taps - 1)
+    ys[: y_ext.shape[0]] = y_ext
+    ys = ys[keep[:, None] * chunk + np.arange(chunk + taps - 1)]
+    spec = (np.fft.rfft(ys, size, axis=1) * np.conj(np.fft.rfft(xs[keep], size, axis=1))).sum(axis=0)
+    c = np.fft.irfft(spec, size)  # c[i] = sum_j x[j] y_ext[j + i]
     return c[taps - 1 :: -1][:taps]
 
 
@@ -164,8 +328,8 @@ def leak_solve(r, acf, ridge=1e-3):
 
     Parameters
     ----------
-    r : ndarray, shape (taps,)
-        ``sum_n w[n] a[n] b[n - k]``.
+    r : ndarray, shape (taps,) or (taps, k)
+        ``sum_n w[n] a[n] b[n - k]`` (``k`` columns: as many filters).
     acf : ndarray, shape (taps,)
         ``sum_n w[n] b[n] w[n - k] b[n - k]`` (the Toeplitz approximation of the
         weighted source covariance).
@@ -174,18 +338,69 @@ def leak_solve(r, acf, ridge=1e-3):
 
     Returns
     -------
-    ndarray, shape (taps,), float64
+    ndarray, shape of ``r``, float64
     """
-    taps = r.shape[0]
-    R = acf[np.abs(np.subtract.outer(np.arange(taps), np.arange(taps)))]
-    R[np.diag_indices(taps)] += ridge * acf[0] + 1e-20
-    return np.linalg.solve(R, r)
+    col = acf.copy()
+    col[0] += ridge * acf[0] + 1e-20
+    return scipy.linalg.solve_toeplitz(col, r)
 
 
-def leak_residual(a, b, h):
-    """``a - h * b``: the destination with the fitted leak taken out (same length)."""
+def leak_window(r, acf, taps, step, ridge=1e-3):
+    """Where, among the lags of ``r``, a ``taps``-long filter explains the most of the destination.
+
+    For each start ``s`` (every ``step`` samples) the filter ``h_s`` of :func:`leak_solve`
+    on ``r[s : s + taps]`` takes ``h_s . r[s : s + taps]`` out of the destination's power
+    on the fitting samples (the least-squares residual is the power less that); the start
+    that takes out most is the path's. One factorisation serves every start: the source's
+    covariance does not depend on it (Toeplitz approximation).
+
+    Parameters
+    ----------
+    r : ndarray, shape (span,)
+        ``sum_n w[n] a[n] b[n - lo - k]`` for ``k < span``.
+    acf : ndarray, shape (taps,)
+        As in :func:`leak_solve`.
+    taps, step : int
+        Filter length and spacing of the starts tried, samples.
+    ridge : float
+
+    Returns
+    -------
+    start : int
+        Index into ``r`` of the filter's first tap.
+    h : ndarray, shape (taps,), float64
+    """
+    starts = np.arange(0, r.shape[0] - taps + 1, max(1, step))
+    rhs = np.stack([r[s : s + taps] for s in starts], axis=1)
+    hs = leak_solve(rhs, acf, ridge)
+    best = int(np.argmax(np.einsum("ij,ij->j", hs, rhs)))
+    return int(starts[best]), hs[:, best].copy()
+
+
+def leak_residual(a, b, h, delay=0):
+    """``a[n] - sum_k h[k] b[n - delay - k]``: the destination with the fitted leak taken out.
+
+    Parameters
+    ----------
+    a : ndarray, shape (m,)
+    b : ndarray, shape (m + pre,)
+        The source from ``pre`` samples before ``a`` starts (``pre = 0``: the same span;
+        the source is taken as zero before it).
+    h : ndarray, shape (taps,)
+    delay : int
+        Samples before the filter's first tap.
+
+    Returns
+    -------
+    ndarray, shape (m,), float64
+    """
     a = np.asarray(a, dtype=np.float64)
-    n = a.shape[0]
-    size = 1 << (n + h.shape[0] - 1).bit_length()
-    est = np.fft.irfft(np.fft.rfft(np.asarray(b, dtype=np.float64), size) * np.fft.rfft(h, size), size)[:n]
-    return a - est
+    b = np.asarray(b, dtype=np.float64)
+    m, taps = a.shape[0], h.shape[0]
+    # index in b of b[n - delay - k] for n = 0, k = taps - 1 (zeros outside b)
+    first = b.shape[0] - m - delay - taps + 1
+    src = np.zeros(m + taps - 1)
+    lo, hi = max(first, 0), min(b.shape[0], first + src.shape[0])
+    if hi > lo:
+        src[lo - first : hi - first] = b[lo:hi]
+    return a - scipy.signal.oaconvolve(src, h, mode="valid")

@@ -37,8 +37,8 @@ class Frames:
         Adaptive noise floor, dBFS.
     speech : ndarray, shape (channels, n_frames), bool
         Speech activity.
-    leak_db : list of (float or None)
-        Per channel, the coupling of the other channel's signal into it, dB;
+    leak : list of (callscan.frames.leak.LeakPath or None)
+        Per channel, the leak of the other channel's signal into it (level, delay);
         None where no leak was found.
     hold : ndarray, shape (channels, n_frames), bool, optional
         Steady non-speech sound (music, tones; ``callscan.kernels.steadiness``), bridged
@@ -63,7 +63,7 @@ class Frames:
     energy_db: np.ndarray
     floor_db: np.ndarray
     speech: np.ndarray
-    leak_db: list = field(default_factory=list)
+    leak: list = field(default_factory=list)
     hold: np.ndarray = None
     digital_silence: list = field(default_factory=list)
     clipped_share: list = field(default_factory=list)
@@ -72,6 +72,11 @@ class Frames:
     hammarberg_db: np.ndarray = None
     f0_hz: np.ndarray = None
     voiced: np.ndarray = None
+
+    @property
+    def leak_db(self):
+        """Per channel, the level of the other channel's leak into it, dB (None: no leak)."""
+        return [None if p is None else p.level_db for p in self.leak]
 
     @property
     def n_frames(self):
@@ -211,7 +216,7 @@ def frame_features(source, params):
         energy_db=energy,
         floor_db=floor,
         speech=speech,
-        leak_db=leak,
+        leak=leak,
         hold=hold,
         digital_silence=[
             [(round(a / sr, 6), round(b / sr, 6)) for a, b in zip(s.tolist(), e.tolist()) if a > 0 and b < n]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from callscan.kernels import quality, steadiness
-from callscan.kernels.crosstalk import leak_filter, leak_residual
+from callscan.kernels.crosstalk import lagged_products, leak_filter, leak_residual, leak_window
 from tests import reference as ref
 from tests.support import speechlike
 
@@ -214,3 +214,39 @@ def test_input_checks():
         steadiness.steadiness(np.zeros(100, np.float32), 80, 256, 0, 8, 110, 1)
     with pytest.raises(ValueError):
         steadiness.share_reaches(np.zeros(3, bool), np.zeros(4, bool), 1, 0.5)
+
+
+def test_leak_residual_with_a_delay_matches_the_direct_sum():
+    rng = np.random.default_rng(6)
+    for m, pre, delay, taps in ((3000, 0, 0, 16), (3000, 500, 300, 64), (3000, 100, 300, 64), (2000, 4000, 100, 20)):
+        a, b, h = rng.standard_normal(m), rng.standard_normal(m + pre), rng.standard_normal(taps)
+        want = a.copy()
+        for k in range(taps):  # b before its first sample is zero
+            idx = np.arange(m) + pre - delay - k
+            ok = (idx >= 0) & (idx < b.size)
+            want[ok] -= h[k] * b[idx[ok]]
+        np.testing.assert_allclose(leak_residual(a, b, h, delay), want, atol=1e-10)
+
+
+def test_lagged_products_match_the_direct_sum():
+    rng = np.random.default_rng(7)
+    for m, taps in ((1000, 5), (9000, 300), (5, 3)):
+        x = rng.standard_normal(m)
+        x[m // 10 : m // 2] = 0.0  # chunks of zeros are skipped
+        y_ext = rng.standard_normal(m + taps - 1)
+        want = [np.dot(x, y_ext[taps - 1 - k : taps - 1 - k + m]) for k in range(taps)]
+        np.testing.assert_allclose(lagged_products(x, y_ext, taps), want, atol=1e-9)
+
+
+def test_leak_window_finds_the_delay_of_a_broadband_path():
+    rng = np.random.default_rng(8)
+    b = rng.standard_normal(4 * SR)
+    a = np.zeros_like(b)
+    a[250:] = 0.1 * b[:-250] + 0.03 * b[3:-247]  # taps at 250 and 247 samples
+    lo, span, taps = 200, 160, 32
+    w = np.ones_like(a)
+    r = lagged_products(a * w, np.concatenate((np.zeros(lo + span - 1), b))[: a.size + span - 1], span)
+    acf = lagged_products(b * w, np.concatenate((np.zeros(taps - 1), b * w)), taps)
+    start, h = leak_window(r, acf, taps, 1)
+    assert lo + start <= 247 and lo + start + taps > 250
+    assert lo + start + int(np.argmax(np.abs(h))) == 250

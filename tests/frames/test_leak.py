@@ -1,0 +1,80 @@
+"""The leak stage (``callscan.frames.leak``): a leak is found at its bulk delay, its level and
+delay are reported per direction, it is taken out, and the blocks do not change the result."""
+
+import numpy as np
+import pytest
+
+import callscan.audio.blocks as stream
+from benchmarks import scoring
+from callscan.analyze import open_call
+from callscan.frames.leak import LeakPath, Past
+from callscan.frames.passes import frame_features
+from callscan.params import Params
+from fixtures import leak_calls
+from tests.frames.test_blocks import assert_same_frames
+
+
+def leaky_call(tmp_path, level_db, delay_ms, direction="both", path="plain"):
+    cell = leak_calls.LeakCell("interruptions", level_db, delay_ms, direction, path)
+    x, truth = leak_calls.leak_call(cell)
+    wav = tmp_path / f"{cell.name}.wav"
+    leak_calls.write_wav(wav, x)
+    return str(wav), truth
+
+
+def speech_f1(frames, truth):
+    n = frames.n_frames
+    out = []
+    for ch in (0, 1):
+        want = scoring.truth_mask(truth["channels"][str(ch)]["speech"], n, frames.hop_s)
+        out.append(scoring.f1(frames.speech[ch], want))
+    return out
+
+
+@pytest.mark.parametrize("level_db, delay_ms, path", [(-15, 2, "plain"), (-26, 60, "bandpass"),
+                                                       (-20, 300, "mulaw"), (-15, 150, "bandpass")])
+def test_two_way_leak_is_found_at_its_delay(tmp_path, level_db, delay_ms, path):
+    wav, truth = leaky_call(tmp_path, level_db, delay_ms, "both", path)
+    frames = frame_features(open_call(wav), Params())
+    for p in frames.leak:
+        assert isinstance(p, LeakPath)
+        assert abs(p.delay_s * 1000 - delay_ms) <= 1.0  # a band-pass path adds well under 1 ms
+        assert abs(p.level_db - level_db) <= 1.5
+    assert frames.leak_db == [p.level_db for p in frames.leak]
+    # Each channel keeps its own party's speech, the backchannels under the other's included.
+    assert min(speech_f1(frames, truth)) >= 0.97
+
+
+def test_one_way_echo_is_found_in_its_direction_only(tmp_path):
+    wav, truth = leaky_call(tmp_path, -20, 150, "agent_to_customer", "bandpass")
+    frames = frame_features(open_call(wav), Params())
+    customer, agent = frames.leak
+    assert agent is None
+    assert abs(customer.delay_s - 0.150) <= 0.001 and abs(customer.level_db + 20) <= 1.5
+    assert min(speech_f1(frames, truth)) >= 0.97
+
+
+def test_leak_free_call_has_no_leak():
+    x, truth = leak_calls.base_call("interruptions")
+    frames = frame_features(open_call(str(leak_calls.CALLS / truth["file"])), Params())
+    assert frames.leak == [None, None]
+
+
+def test_delayed_leak_does_not_depend_on_the_block_length(tmp_path, monkeypatch):
+    wav, _ = leaky_call(tmp_path, -15, 300, "both", "bandpass")
+    monkeypatch.setattr(stream, "BLOCK_FRAMES", 1 << 40)
+    whole = frame_features(open_call(wav), Params())
+    for block in (37, 700):  # blocks shorter and longer than the delay
+        monkeypatch.setattr(stream, "BLOCK_FRAMES", block)
+        part = frame_features(open_call(wav), Params())
+        assert_same_frames(part, whole)
+        assert part.leak == whole.leak
+
+
+def test_past_gives_the_samples_before_each_block():
+    x = np.arange(1.0, 101.0)
+    past = Past(7)
+    for s0, s1 in ((0, 30), (20, 60), (25, 61), (61, 70), (65, 100)):  # overlapping, abutting blocks
+        out = past.extend(s0, x[s0:s1])
+        want = np.concatenate((np.zeros(max(0, 7 - s0)), x[max(0, s0 - 7) : s1]))
+        np.testing.assert_array_equal(out, want)
