@@ -477,6 +477,49 @@ class AgitationParams:
 
 
 @dataclass(frozen=True)
+class MixParams:
+    """Two channels that carry one mix (``callscan.audio.dual_mono``).
+
+    Attributes
+    ----------
+    min_corr : float
+        Least magnitude of the normalised cross-correlation of the band-passed waveforms
+        that makes a segment match.
+    max_lag_s : float
+        Longest delay between the channels searched, s.
+    band_hz : tuple of float
+        Band the waveforms are compared in, Hz (where codecs keep the waveform).
+    segment_s : float
+        Length of a segment, s.
+    round_s : float
+        The call is cut into rounds this long, s; ``per_round`` segments are taken where
+        each channel is loudest in each.
+    per_round : int
+        Segments per channel and round.
+    min_dbfs : float
+        No segment quieter than this is taken, dBFS.
+    min_segments : int
+        Fewer segments decide nothing (the channels stay two parties).
+    share : float
+        Share of the segments that must agree (0-1).
+    lag_tol_s, gain_tol_db : float
+        How far a segment's lag (s) and gain (dB) may lie from the median ones and agree.
+    """
+
+    min_corr: float = 0.75
+    max_lag_s: float = 0.010
+    band_hz: tuple = (300.0, 1200.0)
+    segment_s: float = 0.2
+    round_s: float = 10.0
+    per_round: int = 3
+    min_dbfs: float = -55.0
+    min_segments: int = 6
+    share: float = 0.8
+    lag_tol_s: float = 0.00025
+    gain_tol_db: float = 3.0
+
+
+@dataclass(frozen=True)
 class Params:
     """Everything that decides an analysis' numbers.
 
@@ -489,6 +532,8 @@ class Params:
     identical_tol : float
         Two channels whose largest sample difference is at most this fraction of
         the larger channel's peak are the same signal (mono saved as stereo).
+    mix : MixParams
+        Two channels that carry one mix, bit-identical or not (dual mono).
     frame, activity, crosstalk, measures, hold, dynamics, quality, rate, agitation
         The parameter groups above.
     """
@@ -496,6 +541,7 @@ class Params:
     agent_channel: int = 1
     min_duration_s: float = 1.0
     identical_tol: float = 1e-3
+    mix: MixParams = field(default_factory=MixParams)
     frame: FrameParams = field(default_factory=FrameParams)
     activity: ActivityParams = field(default_factory=ActivityParams)
     crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)
