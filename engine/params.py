@@ -517,6 +517,49 @@ class AgitationParams(Checked):
 
 
 @dataclass(frozen=True)
+class MixParams(Checked):
+    """Two channels that carry one mix (``callscan.audio.dual_mono``).
+
+    Attributes
+    ----------
+    min_corr : float
+        Least magnitude of the normalised cross-correlation of the band-passed waveforms
+        that makes a segment match.
+    max_lag_s : float
+        Longest delay between the channels searched, s.
+    band_hz : tuple of float
+        Band the waveforms are compared in, Hz (where codecs keep the waveform).
+    segment_s : float
+        Length of a segment, s.
+    round_s : float
+        The call is cut into rounds this long, s; ``per_round`` segments are taken where
+        each channel is loudest in each.
+    per_round : int
+        Segments per channel and round.
+    min_dbfs : float
+        No segment quieter than this is taken, dBFS.
+    min_segments : int
+        Fewer segments decide nothing (the channels stay two parties).
+    share : float
+        Share of the segments that must agree (0-1).
+    lag_tol_s, gain_tol_db : float
+        How far a segment's lag (s) and gain (dB) may lie from the median ones and agree.
+    """
+
+    min_corr: float = param(0.75, "r", "(0, 1]")
+    max_lag_s: float = param(0.010, "s", "[0, 0.1]")
+    band_hz: tuple = param((300.0, 1200.0), "Hz", "(0, inf)")
+    segment_s: float = param(0.2, "s", "(0, inf)")
+    round_s: float = param(10.0, "s", "(0, inf)")
+    per_round: int = param(3, "segments", "[1, inf)")
+    min_dbfs: float = param(-55.0, "dBFS", "[-200, 0]")
+    min_segments: int = param(6, "segments", "[1, inf)")
+    share: float = param(0.8, "share 0-1", "(0, 1]")
+    lag_tol_s: float = param(0.00025, "s", "[0, inf)")
+    gain_tol_db: float = param(3.0, "dB", "[0, inf)")
+
+
+@dataclass(frozen=True)
 class Params(Checked):
     """Everything that decides an analysis' numbers.
 
@@ -529,6 +572,8 @@ class Params(Checked):
     identical_tol : float
         Two channels whose largest sample difference is at most this fraction of
         the larger channel's peak are the same signal (mono saved as stereo).
+    mix : MixParams
+        Two channels that carry one mix, bit-identical or not (dual mono).
     frame, activity, crosstalk, measures, hold, dynamics, quality, rate, agitation
         The parameter groups above.
     """
@@ -536,6 +581,7 @@ class Params(Checked):
     agent_channel: int = param(1, "", choices=(0, 1))
     min_duration_s: float = param(1.0, "s", "[0, inf)")
     identical_tol: float = param(1e-3, "share of the peak", "[0, 1)")
+    mix: MixParams = field(default_factory=MixParams)
     frame: FrameParams = field(default_factory=FrameParams)
     activity: ActivityParams = field(default_factory=ActivityParams)
     crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)

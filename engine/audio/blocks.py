@@ -28,8 +28,10 @@ import soundfile as sf
 
 from callscan.audio import checks
 from callscan.audio import decoding as audio_mod
+from callscan.audio.dual_mono import louder_channel, one_mix, one_mix_warning
 from callscan.errors import DecodeError
 from callscan.kernels.energy import deinterleave_int16, subtract_offset
+from callscan.params import MixParams
 
 BLOCK_FRAMES = 2048
 """Frames per block (20 s at the 10 ms hop): the samples of a block stay in the CPU cache."""
@@ -66,6 +68,7 @@ class MemorySource:
         self.codec = audio.codec
         self.path = audio.path
         self.mode = audio.mode
+        self.layout = audio.layout
         self.warnings = audio.warnings
         self.n_samples = audio.samples.shape[1]
 
@@ -106,6 +109,7 @@ class FileSource:
         self._keep = list(range(info.channels))
         self._offsets = None  # per-channel DC offset to remove, or None
         self.mode = "stereo" if info.channels == 2 else "mono"
+        self.layout = None  # "mono", "dual_mono" or None (``callscan.audio.decoding.Audio.layout``)
         self.warnings = []
         self.settled = False
         self.bad = 0  # float samples that are NaN, infinite or beyond FLOAT_LIMIT
@@ -115,6 +119,11 @@ class FileSource:
     def channels(self):
         """Channels analysed (1 or 2)."""
         return len(self._keep)
+
+    @property
+    def kept(self):
+        """The file's channels analysed, in order (after :meth:`settle`: one of two that carry one mix)."""
+        return list(self._keep)
 
     @property
     def _keep_index(self):
@@ -187,7 +196,7 @@ class FileSource:
                 start, length = s0, s1 - s0
                 yield f0, f1, b0, buf[:, :length]
 
-    def settle(self, stats, identical_tol):
+    def settle(self, stats, identical_tol, mix=None):
         """Apply the whole-call decisions of ``callscan.audio.decoding`` after the first pass.
 
         Parameters
@@ -195,9 +204,12 @@ class FileSource:
         stats : dict
             From the first pass: ``nonzero`` (per channel, bool), ``live_sum`` and
             ``live_count`` (per channel: sum and number of non-zero samples), ``peak``
-            (largest magnitude over both channels), ``max_diff`` (largest ``|a - b|``).
+            (largest magnitude over both channels), ``max_diff`` (largest ``|a - b|``),
+            ``mix`` (for two channels: ``callscan.audio.dual_mono.MixSegments.finish()``).
         identical_tol : float
             Tolerance for "both channels carry the same signal", relative to the peak.
+        mix : callscan.params.MixParams, optional
+            Two channels that carry one mix (``callscan.audio.dual_mono``).
 
         Returns
         -------
@@ -224,17 +236,26 @@ class FileSource:
             self._offsets = [0.0] * len(self._keep)
         self.settled = True
         if len(self._keep) == 1:
-            self.mode = "mono"
+            self.mode = self.layout = "mono"
             self.warnings.append(checks.MONO_WARNING)
-        elif checks.same_signal(stats["peak"], stats["max_diff"], identical_tol):
-            self.mode = "mono"
-            self._keep = self._keep[:1]
-            self._offsets = self._offsets[:1]
+            return False
+        keep = None
+        if checks.same_signal(stats["peak"], stats["max_diff"], identical_tol):
+            keep = 0
             self.warnings.append(checks.SAME_SIGNAL_WARNING)
+        elif stats.get("mix") is not None:
+            found = one_mix(stats["mix"], self.sample_rate, mix or MixParams())
+            if found is not None:
+                keep = louder_channel(found)
+                self.warnings.append(one_mix_warning(found, self.sample_rate))
+        if keep is not None:
+            self.mode, self.layout = "mono", "dual_mono"
+            self._keep = self._keep[keep : keep + 1]
+            self._offsets = self._offsets[keep : keep + 1]
         return False
 
 
-def open_source(path, *, min_duration_s=1.0, identical_tol=1e-3):
+def open_source(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
     """A :class:`FileSource` for a file that can be read in blocks, else a :class:`MemorySource`.
 
     Block reading needs a rate that is analysed as it is (8 or 16 kHz) and a header that
@@ -254,6 +275,7 @@ def open_source(path, *, min_duration_s=1.0, identical_tol=1e-3):
         and 0 < info.frames < checks.UNKNOWN_FRAMES
     )
     if not blockwise:
-        return MemorySource(audio_mod.decode(path, min_duration_s=min_duration_s, identical_tol=identical_tol))
+        return MemorySource(audio_mod.decode(path, min_duration_s=min_duration_s, identical_tol=identical_tol,
+                                             mix=mix))
     checks.check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
     return FileSource(path, name, info)

@@ -29,7 +29,9 @@ from callscan.audio.checks import (
     open_info,
     same_signal,
 )
+from callscan.audio.dual_mono import MixSegments, louder_channel, one_mix, one_mix_warning
 from callscan.errors import DecodeError
+from callscan.params import MixParams
 
 _BLOCK_READ_FRAMES = 1 << 25  # 70 min at 8 kHz: longer files are read in blocks
 
@@ -54,6 +56,9 @@ class Audio:
         ``"stereo"`` (one party per channel) or ``"mono"``.
     warnings : list of str
         Everything the decoder noticed that a user should know.
+    layout : str or None
+        ``"mono"`` (one channel), ``"dual_mono"`` (two channels that carry one mix, analysed
+        as one), or None: two channels, one party each, as far as the samples alone tell.
     """
 
     samples: np.ndarray
@@ -63,6 +68,7 @@ class Audio:
     path: str | None = None
     mode: str = "stereo"
     warnings: list = field(default_factory=list)
+    layout: str | None = None
 
     @property
     def channels(self):
@@ -87,8 +93,9 @@ def _to_analysis_rate(samples, rate, warnings):
     return np.ascontiguousarray(out.T, dtype=np.float32), target
 
 
-def _mono_check(samples, tol, warnings):
-    """Return the mode and the samples (one channel when the file is mono in effect)."""
+def _mono_check(samples, rate, tol, mix, warnings):
+    """The channel layout known from the samples alone (``"mono"``, ``"dual_mono"``, or None for
+    two channels of two parties so far) and the samples (one channel when the file is mono in effect)."""
     if samples.shape[0] == 1:
         warnings.append(MONO_WARNING)
         return "mono", samples
@@ -96,11 +103,20 @@ def _mono_check(samples, tol, warnings):
     peak = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if a.size else 0.0
     if peak > 0 and same_signal(peak, float(np.max(np.abs(a - b))), tol):
         warnings.append(SAME_SIGNAL_WARNING)
-        return "mono", samples[:1]
-    return "stereo", samples
+        return "dual_mono", samples[:1]
+    mix = mix or MixParams()
+    segments = MixSegments(rate, mix)
+    for start in range(0, samples.shape[1], segments.round):
+        segments.add(samples[:, start : start + segments.round])
+    found = one_mix(segments.finish(), rate, mix)
+    if found is not None:
+        warnings.append(one_mix_warning(found, rate))
+        keep = louder_channel(found)
+        return "dual_mono", samples[keep : keep + 1]
+    return None, samples
 
 
-def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
+def decode(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
     """Read an audio file for analysis.
 
     Parameters
@@ -111,6 +127,8 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
         Shorter files are refused (``too_short``).
     identical_tol : float
         Tolerance for "both channels carry the same signal", relative to the peak.
+    mix : callscan.params.MixParams, optional
+        Two channels that carry one mix (``callscan.audio.dual_mono``); defaults to ``MixParams()``.
 
     Returns
     -------
@@ -150,7 +168,7 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3):
     if not isinstance(source, bytes):
         codec = f"WAV+{codec}"
         warnings.append("MPEG audio inside a WAVE header: decoded from its data chunk")
-    return _finish(samples, rate, codec, path, warnings, identical_tol)
+    return _finish(samples, rate, codec, path, warnings, identical_tol, mix)
 
 
 def _read_samples(source, dtype, frames):
@@ -195,7 +213,7 @@ def _stream_size(stream):
     return end - pos
 
 
-def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3):
+def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
     """Read audio for analysis from a binary file-like object (``io.BytesIO``, an open file).
 
     The same checks and conversions as :func:`decode`, so a call gives the same
@@ -209,6 +227,8 @@ def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3):
         Shorter audio is refused (``too_short``).
     identical_tol : float
         Tolerance for "both channels carry the same signal", relative to the peak.
+    mix : callscan.params.MixParams, optional
+        Two channels that carry one mix (``callscan.audio.dual_mono``); defaults to ``MixParams()``.
 
     Returns
     -------
@@ -239,10 +259,10 @@ def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3):
         raise DecodeError(
             f"truncated: the header announces {expected} frames, only {data.shape[0]} decode", name, "unreadable"
         )
-    return _finish(_channels_first(data, dtype, name), rate, codec, name, [], identical_tol)
+    return _finish(_channels_first(data, dtype, name), rate, codec, name, [], identical_tol, mix)
 
 
-def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical_tol=1e-3):
+def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical_tol=1e-3, mix=None):
     """Wrap an in-memory signal for analysis.
 
     Parameters
@@ -275,7 +295,7 @@ def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical
     check_layout(x.shape[0], x.shape[1], int(sample_rate), name, min_duration_s)
     x = np.ascontiguousarray(x, dtype=np.float32)
     check_samples(x, name)
-    return _finish(x, int(sample_rate), "array", name, [], identical_tol)
+    return _finish(x, int(sample_rate), "array", name, [], identical_tol, mix)
 
 
 def _remove_dc(samples, warnings):
@@ -302,11 +322,12 @@ def _remove_dc(samples, warnings):
     return out
 
 
-def _finish(samples, rate, codec, path, warnings, identical_tol):
+def _finish(samples, rate, codec, path, warnings, identical_tol, mix):
     for ch in range(samples.shape[0]):
         if not samples[ch].any():
             warnings.append(no_signal_warning(ch))
     samples = _remove_dc(samples, warnings)
     samples, analysis_rate = _to_analysis_rate(samples, rate, warnings)
-    mode, samples = _mono_check(samples, identical_tol, warnings)
-    return Audio(samples, analysis_rate, rate, codec, path, mode, warnings)
+    layout, samples = _mono_check(samples, analysis_rate, identical_tol, mix, warnings)
+    mode = "stereo" if layout is None else "mono"
+    return Audio(samples, analysis_rate, rate, codec, path, mode, warnings, layout)

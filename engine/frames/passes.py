@@ -10,6 +10,7 @@ import numpy as np
 
 from callscan.audio.blocks import MemorySource, block_frames
 from callscan.audio.decoding import Audio
+from callscan.audio.dual_mono import MixSegments
 from callscan.frames.leak import leak_activity
 from callscan.kernels import framing
 from callscan.kernels.activity import speech_activity
@@ -100,11 +101,13 @@ class Levels:
     stats: dict  # whole-call figures for FileSource.settle
 
 
-def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0):
+def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0, mix=None):
     """Frame levels, half-hop levels, pitch levels, runs of zeros and whole-call figures.
 
     One pass over the call's blocks (``callscan.audio.blocks``). Frame and half-hop levels
     are of the signal above ``highpass_hz`` when it is set (``callscan.kernels.highpass``).
+    With ``mix`` (``callscan.params.MixParams``) and two channels not yet settled, the
+    segments of ``callscan.audio.dual_mono`` are gathered too (``stats["mix"]``).
     """
     nf = -(-source.n_samples // hop)
     nch = source.channels
@@ -116,6 +119,7 @@ def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0):
     live_count = np.zeros(nch, dtype=np.int64)
     live_sum = np.zeros(nch)
     max_diff = 0.0
+    segments = MixSegments(source.sample_rate, mix) if mix is not None and nch == 2 and not source.settled else None
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
         for ch in range(nch):
@@ -125,10 +129,13 @@ def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0):
             pitch_level[ch, f0:f1] = tracker.levels(xc[own])  # a frame's level is of its own hop
             zeros[ch].add(xc[own])
         end = min(own.stop, x.shape[1])
+        if segments is not None:
+            segments.add(x[:, own.start : end])
         max_diff = max(max_diff, float(block_stats(x, own.start, end, peak, live_count, live_sum)))
     peak = [float(p) for p in peak]
     stats = {"nonzero": [bool(k) for k in live_count], "live_sum": [float(v) for v in live_sum],
-             "live_count": [int(k) for k in live_count], "peak": max(peak), "max_diff": max_diff}
+             "live_count": [int(k) for k in live_count], "peak": max(peak), "max_diff": max_diff,
+             "mix": segments.finish() if segments is not None else None}
     runs = [z.finish() for z in zeros]
     zeros = [(np.array(r.starts, dtype=np.int64), np.array(r.ends, dtype=np.int64)) for r in runs]
     return Levels(energy, half, [tracker.references(level) for level in pitch_level], zeros, peak, stats)
@@ -164,13 +171,14 @@ def frame_features(source, params):
     reach = max(win, hold_win, spectral_win) // (2 * hop) + 2
     context = max(tracker.context_frames, reach + max(1, int(round(params.hold.lag_s / hop_s))))
     zero_min = max(1, int(round(qp.digital_silence_min_s * sr)))
-    lv = level_pass(source, hop, win, tracker, zero_min, context, fp.highpass_hz)
+    lv = level_pass(source, hop, win, tracker, zero_min, context, fp.highpass_hz, params.mix)
     while not source.settled:
-        if source.settle(lv.stats, params.identical_tol):
-            lv = level_pass(source, hop, win, tracker, zero_min, context, fp.highpass_hz)
-        elif source.channels < lv.energy.shape[0]:  # the same signal on both channels
-            keep = source.channels
-            lv = Levels(lv.energy[:keep], lv.half[:keep], lv.pitch_refs[:keep], lv.zeros[:keep], lv.peak[:keep], lv.stats)
+        if source.settle(lv.stats, params.identical_tol, params.mix):
+            lv = level_pass(source, hop, win, tracker, zero_min, context, fp.highpass_hz, params.mix)
+        elif source.channels < lv.energy.shape[0]:  # both channels carry one signal
+            k = source.kept[0]
+            lv = Levels(lv.energy[k : k + 1], lv.half[k : k + 1], lv.pitch_refs[k : k + 1], lv.zeros[k : k + 1],
+                        lv.peak[k : k + 1], lv.stats)
     energy, half = lv.energy, list(lv.half)
     act = as_kwargs(params.activity)
     first = [speech_activity(e, hop_s, half_db=h, **act) for e, h in zip(energy, half)]

@@ -1,0 +1,209 @@
+"""Two channels that carry one mix ("dual mono"): a stereo file that is one signal.
+
+Recorders that mix write the same conversation to both channels, the second one often
+altered on the way: a gain, a delay of a few samples, inverted polarity, each channel
+coded on its own (µ-law, GSM 06.10, MP3). Analysed as two parties, such a file turns
+every word into overlap. Bit-identical channels are caught by ``callscan.audio.checks.same_signal``;
+this module catches the rest from the physics of the relation between the channels.
+
+Definition
+----------
+Two channels carry one mix when one short linear path maps one onto the other over the
+whole call: ``b[t] ~ g a[t - lag]`` with one gain ``g`` (either sign) and one ``lag`` of
+at most ``max_lag_s``. Both channels are band-passed to ``band_hz`` (where codecs keep the
+waveform: GSM 06.10 takes out the lowest frequencies and models the top of the band as
+noise; µ-law's noise follows the whole signal's amplitude, rumble included), and the
+relation is checked on segments of ``segment_s`` taken where each channel is loudest in
+that band (``per_round`` segments per channel in every ``round_s`` of the call, none
+quieter than ``min_dbfs``). On each segment the normalised cross-correlation of the two band-passed
+waveforms is taken at every lag up to ``max_lag_s``; its peak (by magnitude) gives that
+segment's ``r``, lag and gain (the level of ``b`` at that lag over that of ``a``, dB).
+The channels are one mix when at least ``min_segments`` segments were taken and at
+least ``share`` of them agree: ``|r| >= min_corr``, the median polarity, a lag within
+``lag_tol_s`` of the median lag and a gain within ``gain_tol_db`` of the median gain.
+
+A real two-party call never passes. The segments where one party is loud hold that
+party's speech and the other's silence, noise or leak; the other party's own speech is
+uncorrelated with it. A leak one way matches on the segments of one party only; a leak
+both ways matches on both, but with gains of opposite sign in dB (the quieter copy is
+in the other channel) and lags of opposite sign, never with one gain and one lag.
+
+Both ways of reading a call (``callscan.audio.decoding`` whole, ``callscan.audio.blocks``
+a block at a time) feed the samples in order to :class:`MixSegments`, which cuts them
+into its own rounds, so both take the same decision.
+"""
+
+import functools
+import math
+
+import numpy as np
+import scipy.signal
+
+_WARMUP_S = 0.02  # band-pass filter settling at the start of a round, s
+
+
+@functools.lru_cache(maxsize=16)
+def _band_sos(sample_rate, band_hz):
+    lo, hi = band_hz
+    hi = min(hi, 0.45 * sample_rate)
+    return scipy.signal.butter(4, (lo, hi), btype="bandpass", fs=sample_rate, output="sos")
+
+
+def segment_match(a, b_ext, max_lag):
+    """Peak of the normalised cross-correlation of ``a`` with ``b_ext`` over ``|lag| <= max_lag``.
+
+    Parameters
+    ----------
+    a : ndarray, shape (m,), float64
+        One channel's segment.
+    b_ext : ndarray, shape (m + 2 * max_lag,), float64
+        The other channel from ``max_lag`` samples before the segment to ``max_lag`` after.
+    max_lag : int
+        Samples.
+
+    Returns
+    -------
+    r : float
+        Correlation at the peak (-1..1; negative: inverted polarity).
+    lag : int
+        Samples by which ``b`` follows ``a`` at the peak.
+    gain_db : float
+        Level of ``b`` at that lag over the level of ``a``, dB.
+    """
+    m = a.shape[0]
+    num = np.correlate(b_ext, a, "valid")  # num[j] = sum_n a[n] b_ext[n + j]
+    c = np.concatenate(([0.0], np.cumsum(b_ext * b_ext)))
+    e_b = c[m:] - c[:-m]
+    e_a = float(np.dot(a, a))
+    if e_a <= 0:
+        return 0.0, 0, -math.inf
+    den = np.sqrt(e_a * e_b)
+    r = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    j = int(np.argmax(np.abs(r)))
+    gain = 10 * math.log10(e_b[j] / e_a) if e_b[j] > 0 else -math.inf
+    return float(r[j]), j - max_lag, gain
+
+
+class MixSegments:
+    """The segments of :func:`one_mix`, gathered from samples that arrive in pieces.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Hz.
+    mix : callscan.params.MixParams
+    """
+
+    def __init__(self, sample_rate, mix):
+        self.sr = sample_rate
+        self.p = mix
+        self.round = max(1, int(round(mix.round_s * sample_rate)))
+        self.hop = max(1, int(round(0.01 * sample_rate)))
+        self.seg = max(self.hop, int(round(mix.segment_s * sample_rate / self.hop)) * self.hop)
+        self.max_lag = int(round(mix.max_lag_s * sample_rate))
+        self.margin = self.max_lag + int(round(_WARMUP_S * sample_rate))
+        self.sos = _band_sos(sample_rate, tuple(mix.band_hz))
+        self._pending = []  # pieces of samples not yet cut into rounds, (2, m) each
+        self._count = 0
+        self.rows = []  # (channel, r, lag, gain_db) per segment
+
+    def add(self, x):
+        """Take the next samples, shape (2, m) (any length)."""
+        if x.shape[1] == 0:
+            return
+        self._pending.append(np.array(x, dtype=np.float32))  # a copy: a block's buffer is reused
+        self._count += x.shape[1]
+        while self._count >= self.round:
+            buf = np.concatenate(self._pending, axis=1)
+            self._round(buf[:, : self.round])
+            rest = buf[:, self.round :]
+            self._pending = [rest] if rest.shape[1] else []
+            self._count = rest.shape[1]
+
+    def finish(self):
+        """The segments, shape (n, 4): channel, r, lag (samples), gain (dB)."""
+        if self._count:
+            self._round(np.concatenate(self._pending, axis=1))
+            self._pending, self._count = [], 0
+        return np.array(self.rows, dtype=np.float64).reshape(-1, 4)
+
+    def _round(self, x):
+        n = x.shape[1]
+        m = (n - 2 * self.margin) // self.hop
+        w = self.seg // self.hop
+        if m < w:
+            return
+        # band-passed from rest at the round's start: the margin covers the filter's settling
+        y = scipy.signal.sosfilt(self.sos, x.astype(np.float64), axis=1)
+        core = y[:, self.margin : self.margin + m * self.hop]
+        power = np.mean(np.square(core.reshape(2, m, self.hop)), axis=2)
+        c = np.concatenate((np.zeros((2, 1)), np.cumsum(power, axis=1)), axis=1)
+        level = 10 * np.log10((c[:, w:] - c[:, :-w]) / w + 1e-30)  # per segment start frame
+        for ch in (0, 1):
+            taken = []
+            for i in np.argsort(-level[ch], kind="stable"):
+                if len(taken) >= self.p.per_round or level[ch, i] < self.p.min_dbfs:
+                    break
+                if any(abs(int(i) - j) < w for j in taken):
+                    continue
+                taken.append(int(i))
+                start = self.margin + int(i) * self.hop
+                a = y[0, start : start + self.seg]
+                b = y[1, start - self.max_lag : start + self.seg + self.max_lag]
+                self.rows.append((ch, *segment_match(a - a.mean(), b - b.mean(), self.max_lag)))
+
+
+def one_mix(segments, sample_rate, mix):
+    """Whether two channels carry one mix (module docstring), and what matched.
+
+    Parameters
+    ----------
+    segments : ndarray, shape (n, 4)
+        :meth:`MixSegments.finish`.
+    sample_rate : int
+        Hz.
+    mix : callscan.params.MixParams
+
+    Returns
+    -------
+    dict or None
+        None for two parties; else ``r`` (median correlation of the agreeing segments,
+        by magnitude), ``lag`` (samples by which channel 1 follows channel 0), ``gain_db``
+        (channel 1 over channel 0), ``inverted`` (bool) and ``segments`` (how many agree
+        out of how many).
+    """
+    n = segments.shape[0]
+    if n < mix.min_segments:
+        return None
+    r, lag, gain = segments[:, 1], segments[:, 2], segments[:, 3]
+    strong = np.abs(r) >= mix.min_corr
+    if np.count_nonzero(strong) < max(mix.min_segments, mix.share * n):
+        return None
+    sign = 1.0 if np.median(r[strong]) >= 0 else -1.0
+    lag0 = float(np.median(lag[strong]))
+    gain0 = float(np.median(gain[strong]))
+    lag_tol = max(1.0, mix.lag_tol_s * sample_rate)
+    agree = (strong & (np.sign(r) == sign) & (np.abs(lag - lag0) <= lag_tol)
+             & (np.abs(gain - gain0) <= mix.gain_tol_db))
+    k = int(np.count_nonzero(agree))
+    if k < max(mix.min_segments, mix.share * n):
+        return None
+    return {"r": float(np.median(np.abs(r[agree]))), "lag": int(round(float(np.median(lag[agree])))),
+            "gain_db": float(np.median(gain[agree])), "inverted": sign < 0, "segments": (k, n)}
+
+
+def one_mix_warning(found, sample_rate):
+    """What ``warnings`` says of a stereo file analysed as mono because its channels are one mix."""
+    lag = found["lag"]
+    how = [f"r={found['r']:.2f} at lag {lag} samples ({1000 * lag / sample_rate:.2f} ms)",
+           f"gain {found['gain_db']:+.1f} dB"]
+    if found["inverted"]:
+        how.append("inverted polarity")
+    k, n = found["segments"]
+    return (f"the two channels carry one mix ({', '.join(how)}; {k} of {n} segments): analysed as mono; "
+            "party-separated measures are null")
+
+
+def louder_channel(found):
+    """The channel kept of two that carry one mix (:func:`one_mix`): the louder one."""
+    return 1 if found["gain_db"] > 0 else 0
