@@ -77,6 +77,7 @@ def fetch(package, cache=None):
     try:
         subprocess.run(["apt-get", "download", package], cwd=debs, check=True, capture_output=True, timeout=600)
         deb = sorted(debs.glob(f"{package}_*.deb"))[-1]
+        unpacked.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             subprocess.run(["dpkg", "-x", str(deb), tmp], check=True, capture_output=True, timeout=600)
             os.replace(tmp, unpacked)

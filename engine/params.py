@@ -34,14 +34,16 @@ class FrameParams(Checked):
         Energy window, seconds (default 25 ms).
     highpass_hz : float
         The frame levels that decide speech are of the signal above this, Hz
-        (``callscan.kernels.highpass``); 0 takes the raw samples.
+        (``callscan.kernels.highpass``; default 100 Hz: rumble, handling and HVAC
+        noise under the speech band neither makes nor hides speech); 0 takes the
+        raw samples.
     """
 
     ORDER = (("hop_s", "<=", "win_s"),)
 
     hop_s: float = param(0.010, "s", "[0.001, 0.1]")
     win_s: float = param(0.025, "s", "(0, 1]")
-    highpass_hz: float = param(0.0, "Hz", "[0, 4000)")
+    highpass_hz: float = param(100.0, "Hz", "[0, 4000)")
 
 
 @dataclass(frozen=True)

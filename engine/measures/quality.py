@@ -3,7 +3,9 @@
 Definitions
 -----------
 ``{party}_snr_db``
-    Active speech level minus noise level of the party's channel, dB: the mean
+    Active speech level minus noise level of the party's channel, dB, in the
+    band the frame levels are of (above ``frame.highpass_hz``: hum and rumble
+    under the speech band do not count): the mean
     power of the channel's speech frames, over the mean power of the frames
     where nobody speaks and nothing is on hold, at least ``guard_s`` away from
     speech (so the other party's leak and this party's breath stay out), both
@@ -26,8 +28,8 @@ from callscan.fields import Field
 from callscan.kernels.runs import extend_ends
 
 FIELDS = (
-    Field("{party}_snr_db", "number", "dB", "Speech level over noise level of the party's channel; null "
-          "with too little noise to measure and in mono mode."),
+    Field("{party}_snr_db", "number", "dB", "Speech level over noise level of the party's channel, above "
+          "`highpass_hz`; null with too little noise to measure and in mono mode.", ("frame.highpass_hz",)),
     Field("clipped_share", "number", "share 0-1", "Share of samples in flat tops at the channel's peak "
           "(the worse channel).", ("quality.clip_ratio", "quality.clip_run")),
     Field("digital_silence_s", "number", "s", "Exact-zero stretches inside a channel (mute, redaction, "
