@@ -550,7 +550,7 @@ class MixParams(Checked):
 
     min_corr: float = param(0.75, "r", "(0, 1]")
     max_lag_s: float = param(0.010, "s", "[0, 0.1]")
-    band_hz: tuple = param((300.0, 1200.0), "Hz", "(0, inf)")
+    band_hz: tuple = param((300.0, 1200.0), "Hz", "(0, 4000)")
     segment_s: float = param(0.2, "s", "(0, inf)")
     round_s: float = param(10.0, "s", "(0, inf)")
     per_round: int = param(3, "segments", "[1, inf)")

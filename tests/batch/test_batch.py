@@ -110,7 +110,7 @@ def test_timeout_internal_and_kinded_errors_each_get_their_row(tmp_path):
     t0 = time.monotonic()
     r = run_batch([tmp_path / "in"], tmp_path / "out", jobs=2, timeout=2.0, analysis=troubled_analysis,
                   warmup=False)
-    assert time.monotonic() - t0 < 30
+    assert time.monotonic() - t0 < 100  # the slow file sleeps 120 s: it was cut, not waited for
     rows = {x["path"]: x for x in rows_of(tmp_path / "out" / "calls.parquet")}
     assert rows[slow]["error_kind"] == "timeout" and "no result after 2 s" in rows[slow]["error"]
     assert rows[boom]["error_kind"] == "internal"
