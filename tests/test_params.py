@@ -331,6 +331,28 @@ def test_parameter_options_go_through_the_same_check(tmp_path, command):
         assert expected in one_line(r), (option, value, r.output)
 
 
+def test_param_options_set_the_parameters_and_win_over_the_config(tmp_path):
+    import json
+
+    from callscan.params import MeasureParams, RateParams
+    from tests.support import cut
+
+    call = cut(tmp_path / "call.wav")
+    want = Params(agent_channel=0, measures=MeasureParams(dead_air_min_s=4.0), rate=RateParams(band_hz=(300.0, 3000.0)))
+    r = CliRunner().invoke(main, ["analyze", call, "--agent-channel", "0", "--param", "measures.dead_air_min_s=4",
+                                  "--param", "rate.band_hz=[300, 3000]"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["params_hash"] == want.hash()
+    conf = tmp_path / "run.toml"
+    conf.write_text("jobs = 1\nagent-channel = 0\n[params.measures]\ndead_air_min_s = 2\n"
+                    "[params.rate]\nband_hz = [300, 3000]\n")
+    r = CliRunner().invoke(main, ["batch", call, "-o", str(tmp_path / "out"), "--config", str(conf),
+                                  "--param", "measures.dead_air_min_s=4"])
+    assert r.exit_code == 0, r.output
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["params_hash"] == want.hash() and run["params"]["measures"]["dead_air_min_s"] == 4.0
+
+
 @pytest.mark.parametrize("group, cls, name, spec", FIELDS, ids=IDS)
 def test_every_field_through_the_param_option(tmp_path, group, cls, name, spec):
     runner = CliRunner()
