@@ -121,7 +121,8 @@ def test_defaults_validate_and_every_field_has_a_spec():
     p = Params()
     for group, cls in CLASSES.items():
         declared = {f.name for f in dataclasses.fields(cls)} - set(GROUPS if cls is Params else ())
-        assert set(specs(cls)) == declared, cls.__name__
+        unchecked = declared - set(specs(cls))
+        assert not unchecked, f"declare {cls.__name__}.{', '.join(sorted(unchecked))} with param(default, unit, range)"
         if group:
             assert cls.GROUP == group
             assert getattr(p, group) == cls()
