@@ -304,6 +304,9 @@ def test_the_issue_config_exits_2_before_any_work(tmp_path):
     r = CliRunner().invoke(main, ["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--config", str(conf)])
     assert r.exit_code == 2
     assert one_line(r) == f"Error: {conf}: measures.dead_air_min_s = -5 is out of range (allowed: > 0 s)"
+    conf.write_text("agent-channel = 2\n")  # an option that sets a parameter goes through its spec too
+    r = CliRunner().invoke(main, ["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--config", str(conf)])
+    assert r.exit_code == 2 and "agent_channel = 2 is not one of the allowed values" in one_line(r)
 
 
 # ------------------------------------------------------------------ command line
