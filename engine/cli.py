@@ -42,15 +42,13 @@ class ParamValue(click.ParamType):
         self.name = path
 
     def convert(self, value, param, ctx):
-        if not isinstance(value, str):
-            return value
         from callscan.errors import ParameterError
         from callscan.paramspec import specs
 
         group, _, name = self.path.rpartition(".")
         cls = type(getattr(Params(), group)) if group else Params
-        try:
-            return specs(cls)[name].convert(self.path, _parse_value(value))
+        try:  # a string from the command line, or a value from a configuration file
+            return specs(cls)[name].convert(self.path, _parse_value(value) if isinstance(value, str) else value)
         except ParameterError as exc:
             raise _Exit(f"{param.opts[0]}: {exc}", 2) from None
 

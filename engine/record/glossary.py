@@ -148,7 +148,7 @@ def parameter_rows():
                 elif name == b:
                     allowed.append(f"{'>' if op == '<' else '>='} {prefix}{a}")
             path = prefix + name
-            rows.append((path, _format_default(default_of(path)), spec.unit, ", ".join(allowed), meaning[name]))
+            rows.append((path, _format_default(default_of(path)), spec.unit, ", ".join(allowed), meaning.get(name, "")))
     return rows
 
 
