@@ -66,10 +66,12 @@ class Field:
 
 IDENTITY = (
     Field("path", "string", "", "The input file as given; null for an array or an unnamed stream."),
-    Field("call_id", "string", "", "The file name without its extension (or the id passed in)."),
+    Field("call_id", "string", "", "The file name without its extension, or the id passed in; in a batch, files whose "
+          "names collide get the shortest tail of their paths that tells them apart (a/0001, b/0001), "
+          "and a manifest's call_id column is taken as given."),
     Field("status", "string", "", "`ok`, or `failed` when the file gave no record.", nullable=False,
           enum=("ok", "failed")),
-    Field("error_kind", "string", "", "Why a file failed (SPEC §5); null when ok.", enum=ERROR_KINDS),
+    Field("error_kind", "string", "", "Why a file failed, one of the kinds listed here; null when ok.", enum=ERROR_KINDS),
     Field("error", "string", "", "The reason a file failed, naming the file; null when ok."),
 )
 
