@@ -223,10 +223,15 @@ def test_cli_report_without_plots_embeds_the_pictures_already_there(batch_dir, t
     assert len(embedded(target.read_text(encoding="utf-8"))) == 3  # 2 worst on each measure: all three calls
 
 
-@pytest.mark.parametrize("case", ["missing", "not a batch", "file", "unwritable -o", "no column"])
+@pytest.mark.parametrize("case", ["missing", "not a batch", "file", "corrupt table", "unwritable -o", "no column"])
 def test_cli_report_errors_are_one_line_exit_2(batch_dir, tmp_path, case):
     out, _ = batch_dir
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    shutil.copy(out / "run.json", corrupt / "run.json")
+    (corrupt / "calls.parquet").write_text("not parquet")
     args = {
+        "corrupt table": [str(corrupt)],
         "missing": [str(tmp_path / "nope")],
         "not a batch": [str(tmp_path)],
         "file": [str(out / "run.json")],
@@ -238,7 +243,7 @@ def test_cli_report_errors_are_one_line_exit_2(batch_dir, tmp_path, case):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in r.output, r.output
     assert {"missing": "no such folder", "not a batch": "not the output folder of a finished batch",
-            "file": "not a folder", "unwritable -o": "does not exist", "no column": "shoe_size"}[case] in lines[0]
+            "file": "not a folder", "corrupt table": "cannot read calls.parquet", "unwritable -o": "does not exist", "no column": "shoe_size"}[case] in lines[0]
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl", "csv"])
