@@ -97,7 +97,8 @@ def timed(*args):
     wall = time.perf_counter() - t0
     if done.returncode not in (0, 1):
         raise SystemExit(f"callscan {' '.join(map(str, args))} exited {done.returncode}:\n{done.stderr[-3000:]}")
-    return wall, done.stderr.strip().splitlines()[-1]
+    lines = done.stderr.strip().splitlines()
+    return wall, next((x for x in lines if x.startswith(("callscan batch:", "wrote "))), lines[-1])
 
 
 def in_browser(page):

@@ -176,6 +176,25 @@ def test_worth_a_look_is_the_flagged_and_the_worst_each_once():
     assert f"dead air (s) #1 of {len(ok)}" in pick.reasons[-1]
 
 
+def test_measure_arrays_are_measure_value_for_every_row():
+    import math
+
+    from callscan.view.columns import measure_arrays
+
+    rows = rows_for_selection(30)
+    rows[3]["dead_air_s"] = None
+    rows[4]["overlap_share"] = float("nan")
+    rows[5]["interruptions_by_agent"] = None
+    rows[6]["interruptions_by_agent"] = rows[6]["interruptions_by_customer"] = None
+    rows[7]["agent_talk_share"] = "n/a"
+    arrays = measure_arrays(rows)
+    for m in MEASURES:
+        for i, r in enumerate(rows):
+            want = measure_value(r, m.key)
+            got = arrays[m.key][i]
+            assert (math.isnan(got) and want is None) or got == want, (m.key, i, got, want)
+
+
 def batch_of(rows, run=None):
     return BatchOutput(outdir="/nowhere", run=run or {"inputs": len(rows)}, rows=rows)
 
