@@ -51,8 +51,14 @@ def callscan(*args, check=True, **kw):
     return done
 
 
-def make_archive(folder, n):
-    """N links and a manifest; returns the manifest path and path -> metadata (as written)."""
+def make_archive(folder, n, sources=FIXTURE_CALLS, broken_every=BROKEN_EVERY):
+    """N links, cycled over ``sources`` (one in ``broken_every`` to a text file), and a manifest.
+
+    Returns
+    -------
+    (Path, dict)
+        The manifest, and absolute link path -> metadata (as written).
+    """
     folder.mkdir(parents=True)
     broken = folder / "not_audio.txt"
     broken.write_text("not audio\n")
@@ -64,7 +70,7 @@ def make_archive(folder, n):
         for i in range(n):
             day, agent = i // 500, i % 40
             name = f"d{day:02d}/call_{i:05d}"
-            src = broken if i % BROKEN_EVERY == BROKEN_EVERY - 1 else FIXTURE_CALLS[i % len(FIXTURE_CALLS)]
+            src = broken if i % broken_every == broken_every - 1 else sources[i % len(sources)]
             link = folder / (name + (".wav" if src is broken else src.suffix))
             link.parent.mkdir(exist_ok=True)
             os.symlink(src, link)

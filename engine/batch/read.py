@@ -69,13 +69,21 @@ def read_batch(outdir):
     calls = os.path.join(outdir, names.get("calls", "calls.parquet"))
     if not os.path.isfile(calls):
         raise CallscanError(f"the calls table {os.path.basename(calls)} is missing", outdir)
-    rows = read_table(calls)
+    rows = _read(calls, outdir)
     events = None
     if names.get("events") and os.path.isfile(os.path.join(outdir, names["events"])):
         events = {}
-        for ev in read_table(os.path.join(outdir, names["events"])):
+        for ev in _read(os.path.join(outdir, names["events"]), outdir):
             events.setdefault(ev.get("path"), []).append(ev)
     return BatchOutput(outdir=outdir, run=run, rows=rows, events=events)
+
+
+def _read(path, outdir):
+    """``read_table``, with a table that cannot be read as a one-line error naming it."""
+    try:
+        return read_table(path)
+    except (OSError, ValueError, csv.Error) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise CallscanError(f"cannot read {os.path.basename(path)}: {exc}", outdir) from None
 
 
 def read_table(path):

@@ -70,6 +70,40 @@ def measure_value(row, key):
     return value if np.isfinite(value) else None
 
 
+def measure_arrays(rows, measures=MEASURES):
+    """Each measure over all rows at once: ``measure_value`` as arrays (NaN for None).
+
+    Parameters
+    ----------
+    rows : list of dict
+    measures : sequence of Measure
+
+    Returns
+    -------
+    dict of str -> ndarray, shape (len(rows),), float
+    """
+    ok = np.array([r.get("status") == "ok" for r in rows], dtype=bool)
+
+    def field(key):
+        try:
+            v = np.array([r.get(key) for r in rows], dtype=float)  # None -> NaN
+        except (TypeError, ValueError):  # a stray string: one cell at a time
+            v = np.array([np.nan if (x := measure_value(dict(r, status="ok"), key)) is None else x for r in rows])
+        v[~ok | ~np.isfinite(v)] = np.nan
+        return v
+
+    out = {}
+    for m in measures:
+        if m.key == "interruptions":
+            parts = np.vstack([field("interruptions_by_agent"), field("interruptions_by_customer")])
+            total = np.nansum(parts, axis=0)
+            total[np.isnan(parts).all(axis=0)] = np.nan
+            out[m.key] = total
+        else:
+            out[m.key] = field(m.key)
+    return out
+
+
 def badness(value, worse):
     """The number that sorts a value worst first (larger = worse)."""
     return abs(value - 0.5) if worse == "far" else value

@@ -30,7 +30,7 @@ def histogram_svg(values, measure, width=300, height=150):
 
     Parameters
     ----------
-    values : list of float
+    values : sequence of float
         The ok calls' values (None left out).
     measure : callscan.view.columns.Measure
     width, height : int
@@ -40,7 +40,7 @@ def histogram_svg(values, measure, width=300, height=150):
     -------
     str
     """
-    if not values:
+    if len(values) == 0:
         return f'<svg class="hist" width="{width}" height="{height}" role="img"><text x="10" y="{height // 2}">no values</text></svg>'
     vals = np.asarray(values, dtype=float)
     n_bins = int(np.clip(np.ceil(np.sqrt(vals.size)) + 2, 5, 24))
@@ -119,16 +119,17 @@ def group_table(content):
 
 def figures(content):
     """A histogram per headline measure, with its median and worst call."""
-    ok = [r for r in content.rows if r.get("status") == "ok"]
     out = []
     for m in MEASURES:
-        pairs = [(v, r) for v, r in ((measure_value(r, m.key), r) for r in ok) if v is not None]
-        values = [v for v, _ in pairs]
+        column = content.values[m.key]
+        known = np.flatnonzero(~np.isnan(column))
+        values = column[known]
         summary = "no values"
-        if pairs:
-            worst_v, worst_r = max(pairs, key=lambda p: badness(p[0], m.worse))
+        if known.size:
+            worst = int(known[np.argmax(badness(values, m.worse))])  # the first of the worst
             summary = (f"median {esc(fmt_value(float(np.median(values)), m.fmt))} · worst "
-                       f"{esc(fmt_value(worst_v, m.fmt))} ({esc(str(worst_r.get('call_id')))})")
+                       f"{esc(fmt_value(float(column[worst]), m.fmt))} "
+                       f"({esc(str(content.rows[worst].get('call_id')))})")
         out.append(f'<figure><figcaption title="{esc(m.note)}">{esc(m.label)}</figcaption>'
                    f"{histogram_svg(values, m)}<p class=\"sum\">{summary}</p></figure>")
     return "\n".join(out)

@@ -3,7 +3,7 @@
 A picture (``callscan.view.plot``) costs a fraction of a second to draw and, where the
 batch wrote no events table, the call's analysis again; a report shows only the calls
 worth a look, so only those are drawn, in a pool of worker processes (``spawn``, as the
-batch's workers). Each picture is a palette PNG (``COLORS`` colours, median cut: the
+batch's workers). Each picture is a palette PNG (``COLORS`` colours, fast octree: the
 pictures are flat colours, so a palette keeps them sharp at about a fifth of the size)
 that carries its key in a text chunk. The key is what the picture depends on: the audio
 file (path, size, modification time), the call's id, the batch's parameters hash, the
@@ -96,13 +96,13 @@ def stored_key(target):
         return None
 
 
-def palette_png(rgba_png, key):
-    """A PNG quantised to ``COLORS`` colours, with ``key`` in a text chunk.
+def palette_png(fig, key):
+    """A drawn figure as a PNG of ``COLORS`` colours, with ``key`` in a text chunk.
 
     Parameters
     ----------
-    rgba_png : bytes
-        A PNG as matplotlib writes it.
+    fig : matplotlib.figure.Figure
+        With an Agg canvas.
     key : str
 
     Returns
@@ -111,12 +111,14 @@ def palette_png(rgba_png, key):
     """
     from PIL import Image, PngImagePlugin
 
-    with Image.open(io.BytesIO(rgba_png)) as im:
-        small = im.convert("RGB").quantize(colors=COLORS, method=Image.Quantize.MEDIANCUT)
+    fig.canvas.draw()
+    width, height = fig.canvas.get_width_height()
+    im = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    small = im.convert("RGB").quantize(colors=COLORS, method=Image.Quantize.FASTOCTREE)
     info = PngImagePlugin.PngInfo()
     info.add_text(KEY_CHUNK, key)
     out = io.BytesIO()
-    small.save(out, format="PNG", optimize=True, pnginfo=info)
+    small.save(out, format="PNG", pnginfo=info)
     return out.getvalue()
 
 
@@ -128,9 +130,7 @@ def draw(task):
         events = task.events
         fig = plot_call(task.audio, None, params=task.params, record=task.record if events else None,
                         events=events or None, dpi=task.dpi)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=task.dpi)
-        data = palette_png(buf.getvalue(), task.key)
+        data = palette_png(fig, task.key)
         tmp = f"{task.target}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             f.write(data)

@@ -27,7 +27,9 @@ from callscan.batch.read import read_batch
 from callscan.errors import BatchUsageError, CallscanError
 from callscan.params import Params
 from callscan.view import pictures
-from callscan.view.columns import MEASURES, badness, measure_value, warning_list
+import numpy as np
+
+from callscan.view.columns import MEASURES, badness, measure_arrays, measure_value, warning_list
 
 __all__ = ["MEASURES", "measure_value", "write_report", "report_content", "worth_a_look"]
 
@@ -69,6 +71,8 @@ class Content:
     outdir : str
     rows : list of dict
         The calls table.
+    values : dict of str -> ndarray
+        Each headline measure over the rows (``callscan.view.columns.measure_arrays``).
     by : str or None
         The group column of ``groups``.
     groups : list of dict
@@ -89,6 +93,7 @@ class Content:
     run: dict
     outdir: str
     rows: list
+    values: dict = field(default_factory=dict)
     by: str | None = None
     groups: list = field(default_factory=list)
     groups_left_out: int = 0
@@ -192,7 +197,8 @@ def report_content(batch, *, by=None, top=TOP, all_calls=False):
     from callscan.record.summary import summarize
 
     rows = batch.rows
-    content = Content(run=batch.run, outdir=batch.outdir, rows=rows, top=top, all_calls=all_calls)
+    content = Content(run=batch.run, outdir=batch.outdir, rows=rows, values=measure_arrays(rows), top=top,
+                      all_calls=all_calls)
     if by is None and any("agent_id" in r for r in rows[:1000]):
         by = "agent_id"
     if by is not None:
@@ -207,7 +213,7 @@ def report_content(batch, *, by=None, top=TOP, all_calls=False):
         if content.groups_left_out:
             content.notes.append(f"{content.groups_left_out} groups with fewer calls are left out of the page; "
                                  f"callscan summary {batch.outdir} --by {by} lists them all")
-    content.picks, content.flagged_left_out = worth_a_look(rows, batch.run.get("rules") or {}, top)
+    content.picks, content.flagged_left_out = worth_a_look(rows, batch.run.get("rules") or {}, top, content.values)
     failed = [r for r in rows if r.get("status") != "ok"]
     content.failed = failed[:MAX_FAILED]
     content.failed_left_out = len(failed) - len(content.failed)
@@ -243,7 +249,7 @@ def _short(value):
     return str(value)
 
 
-def worth_a_look(rows, rules, top=TOP):
+def worth_a_look(rows, rules, top=TOP, values=None):
     """The calls worth a look: flagged by a rule, or among the worst on a headline measure.
 
     Parameters
@@ -255,6 +261,8 @@ def worth_a_look(rows, rules, top=TOP):
         here are shown with their name only.
     top : int
         Worst calls per measure; flagged calls per rule (the first in input order).
+    values : dict of str -> ndarray, optional
+        ``callscan.view.columns.measure_arrays(rows)``, when already at hand.
 
     Returns
     -------
@@ -280,14 +288,15 @@ def worth_a_look(rows, rules, top=TOP):
                 pick(i).reasons.append("flagged " + rule_reason(name, rules.get(name), row))
             else:
                 left_out[name] = left_out.get(name, 0) + 1
+    values = measure_arrays(rows) if values is None else values
     ranks = {}
     for m in MEASURES:
-        scored = [(badness(v, m.worse), i) for i, v in ((i, measure_value(r, m.key)) for i, r in enumerate(rows))
-                  if v is not None]
-        scored.sort(key=lambda p: (-p[0], p[1]))
-        for rank, (_, i) in enumerate(scored[:top], 1):
+        bad = badness(values[m.key], m.worse)
+        known = np.flatnonzero(~np.isnan(bad))
+        worst = known[np.lexsort((known, -bad[known]))][:top]  # worst first; ties in input order
+        for rank, i in enumerate(worst.tolist(), 1):
             pick(i)
-            ranks.setdefault(i, []).append(f"{m.label} #{rank} of {len(scored)}")
+            ranks.setdefault(i, []).append(f"{m.label} #{rank} of {known.size}")
     for i, worst in ranks.items():
         picks[i].reasons.append("among the worst on " + ", ".join(worst))
     return [picks[i] for i in sorted(picks)], left_out

@@ -64,14 +64,17 @@ def assert_same(ours, theirs):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """Twelve real calls of three agents (one call without an agent), one unreadable file, QA rules."""
+    """Twelve real calls of three agents (one call without an agent), two unreadable files (one of them
+    the only call of agent A9), QA rules."""
     root = tmp_path_factory.mktemp("summary")
     good_calls(root / "in", 12)
     (root / "in" / "broken.wav").write_text("not audio")
+    (root / "in" / "broken_a9.wav").write_text("not audio")
     lines = ["path,agent_id,team"]
     for i in range(12):
         lines.append(f"call_{i:02d}.wav,{'' if i == 11 else 'A%d' % (i % 3)},{'blue' if i % 2 else 'red'}")
     lines.append("broken.wav,A1,red")
+    lines.append("broken_a9.wav,A9,red")
     (root / "in" / "m.csv").write_text("\n".join(lines) + "\n")
     rules = load_rules("active-listening")
     run_batch([str(root / "in" / "m.csv")], root / "out", jobs=2, rules=rules)
@@ -85,8 +88,8 @@ def test_summary_equals_duckdb_group_by_on_a_real_batch(batch):
     assert r.exit_code == 0, r.output
     ours = pq.read_table(target).to_pylist()
     theirs = duckdb_summary(out / "calls.parquet", rules=rules)
-    assert [g["agent_id"] for g in ours] == ["A0", "A1", "A2", None]
-    assert [g["calls"] for g in ours] == [4, 4, 3, 1] and [g["failed"] for g in ours] == [0, 1, 0, 0]
+    assert [g["agent_id"] for g in ours] == ["A0", "A1", "A2", "A9", None]
+    assert [g["calls"] for g in ours] == [4, 4, 3, 0, 1] and [g["failed"] for g in ours] == [0, 1, 0, 1, 0]
     assert_same(ours, theirs)
 
 
@@ -146,7 +149,7 @@ def test_summary_on_stdout_shows_n_and_marks_small_groups(batch):
     for ext in ("csv", "jsonl"):
         target = out / f"s.{ext}"
         r = CliRunner().invoke(main, ["summary", str(out), "--by", "agent_id", "-o", str(target)])
-        assert r.exit_code == 0 and [g["calls"] for g in read_table(str(target))] == [4, 4, 3, 1]
+        assert r.exit_code == 0 and [g["calls"] for g in read_table(str(target))] == [4, 4, 3, 0, 1]
 
 
 def test_duckdb_reads_the_tables_with_their_types(batch):
@@ -190,7 +193,8 @@ def readme_block(lang):
 def test_the_readme_queries_in_duckdb_and_pandas_give_the_summary(batch):
     pd = pytest.importorskip("pandas")
     out, _ = batch
-    ours = [g for g in sm.summarize(read_table(str(out / "calls.parquet")), ["agent_id"]) if g["calls"]]
+    ours = sm.summarize(read_table(str(out / "calls.parquet")), ["agent_id"])
+    assert any(g["calls"] == 0 and g["failed"] for g in ours)  # a group whose every call failed is kept
     sql = readme_block("sql").replace("'results/calls.parquet'", f"'{out / 'calls.parquet'}'")
     cur = duckdb.connect().execute(sql)
     names = [d[0] for d in cur.description]

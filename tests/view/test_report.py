@@ -176,6 +176,25 @@ def test_worth_a_look_is_the_flagged_and_the_worst_each_once():
     assert f"dead air (s) #1 of {len(ok)}" in pick.reasons[-1]
 
 
+def test_measure_arrays_are_measure_value_for_every_row():
+    import math
+
+    from callscan.view.columns import measure_arrays
+
+    rows = rows_for_selection(30)
+    rows[3]["dead_air_s"] = None
+    rows[4]["overlap_share"] = float("nan")
+    rows[5]["interruptions_by_agent"] = None
+    rows[6]["interruptions_by_agent"] = rows[6]["interruptions_by_customer"] = None
+    rows[7]["agent_talk_share"] = "n/a"
+    arrays = measure_arrays(rows)
+    for m in MEASURES:
+        for i, r in enumerate(rows):
+            want = measure_value(r, m.key)
+            got = arrays[m.key][i]
+            assert (math.isnan(got) and want is None) or got == want, (m.key, i, got, want)
+
+
 def batch_of(rows, run=None):
     return BatchOutput(outdir="/nowhere", run=run or {"inputs": len(rows)}, rows=rows)
 
@@ -223,10 +242,15 @@ def test_cli_report_without_plots_embeds_the_pictures_already_there(batch_dir, t
     assert len(embedded(target.read_text(encoding="utf-8"))) == 3  # 2 worst on each measure: all three calls
 
 
-@pytest.mark.parametrize("case", ["missing", "not a batch", "file", "unwritable -o", "no column"])
+@pytest.mark.parametrize("case", ["missing", "not a batch", "file", "corrupt table", "unwritable -o", "no column"])
 def test_cli_report_errors_are_one_line_exit_2(batch_dir, tmp_path, case):
     out, _ = batch_dir
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    shutil.copy(out / "run.json", corrupt / "run.json")
+    (corrupt / "calls.parquet").write_text("not parquet")
     args = {
+        "corrupt table": [str(corrupt)],
         "missing": [str(tmp_path / "nope")],
         "not a batch": [str(tmp_path)],
         "file": [str(out / "run.json")],
@@ -238,7 +262,7 @@ def test_cli_report_errors_are_one_line_exit_2(batch_dir, tmp_path, case):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in r.output, r.output
     assert {"missing": "no such folder", "not a batch": "not the output folder of a finished batch",
-            "file": "not a folder", "unwritable -o": "does not exist", "no column": "shoe_size"}[case] in lines[0]
+            "file": "not a folder", "corrupt table": "cannot read calls.parquet", "unwritable -o": "does not exist", "no column": "shoe_size"}[case] in lines[0]
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl", "csv"])
