@@ -448,8 +448,11 @@ def _lanes(ax, view, px_s, ruler):
     # Stretches where nothing at all is drawn: before the first speech, after the last, a gap.
     spans = [v for k, v in contents.items() if k.startswith("speech:") or k in ("dead_air", "hold")]
     drawn = np.concatenate(spans) if spans else empty
-    for a, b in tl.gaps(drawn, 0.0, view.duration_s, min_s=EMPTY_MIN_PX * px_s):
-        _note(ax, ruler, (a + b) / 2, MIDDLE_Y, "no speech", (b - a) / px_s - 4)
+    named = [_note(ax, ruler, (a + b) / 2, MIDDLE_Y, "no speech", (b - a) / px_s - 4)
+             for a, b in tl.gaps(drawn, 0.0, view.duration_s, min_s=EMPTY_MIN_PX * px_s)]
+    if not any(named) and not any(k in contents for k in ("overlap", "dead_air", "hold")):
+        middle = "no dead air, no hold" if view.parties == (None,) else "no overlap, no dead air, no hold"
+        _note(ax, ruler, view.duration_s / 2, MIDDLE_Y, middle, ax.get_window_extent().width)
 
 
 def _pitch_frame(ax, view):

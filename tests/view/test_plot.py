@@ -234,7 +234,9 @@ def legend_labels(ax):
     return [t.get_text() for t in legend.get_texts()] if legend is not None else []
 
 
-SIZES = [((14.0, 6.6), 100), (MIN_SIZE_IN, 30), (MIN_SIZE_IN, 200), ((10.0, 5.0), 150), ((14.0, 6.6), 300)]
+#: The default (100 dpi) and the report's (72 dpi, callscan.view.pictures.DPI) among them.
+SIZES = [((14.0, 6.6), 100), ((14.0, 6.6), 72), (MIN_SIZE_IN, 30), (MIN_SIZE_IN, 200), ((10.0, 5.0), 150),
+         ((14.0, 6.6), 300)]
 
 
 @pytest.mark.parametrize("size,dpi", SIZES)
@@ -378,3 +380,13 @@ def test_stretches_with_nothing_drawn_are_named(mono_view, hold_view):
             assert names.count("no speech") >= 1 and names.count("dead air") == 2
         else:
             assert names.count("hold") == 3
+
+
+def test_a_lane_with_nothing_in_it_says_so(mono_view):
+    speech = next(e for e in mono_view.events if e["kind"] == "speech")
+    # Speech from start to end, no pause: nothing in the lane of dead air and hold.
+    events = [dict(speech, start_s=0.0, end_s=mono_view.duration_s)]
+    view = CallView(record=mono_view.record, events=events, hop_s=mono_view.hop_s, f0_hz=mono_view.f0_hz)
+    lanes = draw_call(view).axes[0]
+    assert [t for t, *_ in notes(lanes)] == ["no dead air, no hold"] and legend_labels(lanes) == ["speech"]
+    assert [t for t, *_ in notes(draw_call(mono_view).axes[0])].count("no dead air, no hold") == 0
