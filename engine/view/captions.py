@@ -26,12 +26,32 @@ def number(value):
     return value if math.isfinite(value) else None
 
 
+#: ``channel_layout`` in words, where it says more than ``mode``.
+LAYOUT_WORDS = {"leak": "leak taken out", "shared_room": "shared room", "dual_mono": "one mix on both channels"}
+
+
 def title(record):
-    """The header's first line: call, length, mode, codec (only those the record holds)."""
+    """The header's first line: call, length, mode (with the channel layout), codec (those the record holds)."""
     r = record.get
     parts = [str(r("call_id") or "call"), tl.clock(number(r("duration_s")) or 0)]
-    parts += [str(r(k)) for k in ("mode", "codec") if r(k)]
+    if r("mode"):
+        layout = LAYOUT_WORDS.get(r("channel_layout"))
+        parts.append(f"{r('mode')} ({layout})" if layout else str(r("mode")))
+    if r("codec"):
+        parts.append(str(r("codec")))
     return "   ".join(parts)
+
+
+def leak_phrases(record):
+    """``leak into agent −26.0 dB at 12 ms`` for each party whose channel carries the other's signal."""
+    out = []
+    for party in PARTIES:
+        db = number(record.get(f"leak_into_{party}_db"))
+        if db is None:
+            continue
+        delay = number(record.get(f"leak_into_{party}_delay_ms"))
+        out.append(f"leak into {party} {db:.1f} dB" + (f" at {delay:.0f} ms" if delay is not None else ""))
+    return out
 
 
 def absent(record, party):
@@ -94,6 +114,7 @@ def measure_phrases(record):
             out.append(f"turns {turns:.0f}")
         out.append(_pair(record, "agitation", "{party}_agitation", "{:.2f}"))
         out.append(shift_phrase(record))
+        out += leak_phrases(record)
     return [p for p in out if p]
 
 

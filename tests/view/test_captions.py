@@ -71,3 +71,14 @@ def test_quarter_notes_name_what_fills_an_empty_quarter():
     assert captions.quarter_note(events, "agent", (10.0, 20.0)) == "no agent speech (hold)"
     assert captions.quarter_note(events, None, (20.0, 30.0)) == "no speech (dead air)"
     assert captions.quarter_note(events, None, (28.0, 40.0)) == "no speech"
+
+
+def test_the_channel_layout_and_leaks_are_written_where_the_record_has_them():
+    assert "stereo   " in captions.title(STEREO) and "(" not in captions.title(STEREO)
+    room = dict(STEREO, channel_layout="shared_room", leak_into_agent_db=-18.04, leak_into_agent_delay_ms=None,
+                leak_into_customer_db=-26.0, leak_into_customer_delay_ms=12.4)
+    assert captions.title(room) == "c1   1:15   stereo (shared room)   FLAC/PCM_16"
+    assert captions.measure_phrases(room)[-2:] == ["leak into agent -18.0 dB", "leak into customer -26.0 dB at 12 ms"]
+    separate = dict(STEREO, channel_layout="separate", leak_into_agent_db=None, leak_into_customer_db=float("nan"))
+    assert captions.title(separate) == captions.title(STEREO)
+    assert captions.measure_phrases(separate) == captions.measure_phrases(STEREO)
