@@ -76,6 +76,42 @@ def merge_intervals(spans, min_gap_s=0.0, min_width_s=0.0):
     return out
 
 
+def covered_s(spans, start_s, end_s):
+    """Seconds of ``[start_s, end_s]`` covered by ``spans`` (shape (n, 2), s; they may overlap)."""
+    spans = merge_intervals(spans)
+    return float(np.clip(np.minimum(spans[:, 1], end_s) - np.maximum(spans[:, 0], start_s), 0.0, None).sum())
+
+
+def gaps(spans, start_s, end_s, min_s=0.0):
+    """The stretches of ``[start_s, end_s]`` that no interval covers, at least ``min_s`` long.
+
+    Parameters
+    ----------
+    spans : array_like, shape (n, 2)
+        ``(start_s, end_s)`` in any order; they may overlap.
+    start_s, end_s : float
+        The stretch looked at, s.
+    min_s : float
+        Shorter gaps are left out, s.
+
+    Returns
+    -------
+    ndarray, shape (m, 2), float
+    """
+    merged = merge_intervals(spans)
+    out, at = [], start_s
+    for a, b in merged:
+        a = min(a, end_s)
+        if a - at >= min_s and a > at:
+            out.append((at, a))
+        at = max(at, b)
+        if at >= end_s:
+            break
+    if end_s - at >= min_s and end_s > at:
+        out.append((at, end_s))
+    return np.asarray(out, dtype=float).reshape(-1, 2)
+
+
 def pitch_band(f0_hz, hop_s, bin_s, low=10.0, high=90.0):
     """Median and percentile band of a pitch contour per time bin.
 

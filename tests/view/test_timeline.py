@@ -43,3 +43,18 @@ def test_clock_and_tick_steps():
     assert tl.clock(75.4) == "1:15" and tl.clock(3725) == "1:02:05" and tl.clock(59, long=True) == "0:00:59"
     assert tick_step_s(40) == 5 and tick_step_s(180) == 15 and tick_step_s(3600) == 300
     assert 3 * 3600 / tick_step_s(3 * 3600) <= 12
+
+
+def test_gaps_are_the_stretches_no_interval_covers():
+    spans = [(5.0, 6.0), (1.0, 2.0), (1.5, 3.0), (9.5, 12.0)]
+    np.testing.assert_allclose(tl.gaps(spans, 0.0, 10.0), [(0, 1), (3, 5), (6, 9.5)])
+    np.testing.assert_allclose(tl.gaps(spans, 0.0, 10.0, min_s=1.5), [(3, 5), (6, 9.5)])
+    np.testing.assert_allclose(tl.gaps([], 2.0, 4.0), [(2, 4)])
+    assert tl.gaps([(0.0, 10.0)], 0.0, 10.0).shape == (0, 2)
+
+
+def test_covered_seconds_count_overlapping_intervals_once():
+    spans = [(1.0, 3.0), (2.0, 4.0), (8.0, 20.0)]
+    assert tl.covered_s(spans, 0.0, 10.0) == pytest.approx(3.0 + 2.0)
+    assert tl.covered_s(spans, 3.5, 8.5) == pytest.approx(1.0)
+    assert tl.covered_s([], 0.0, 10.0) == 0.0
