@@ -108,6 +108,10 @@ class CrosstalkParams:
         A leak is also taken where the level correlation reaches ``edge_corr`` and the
         destination's lowest frames under the loud source sit within ``edge_db`` of the
         leak's level (25th less 5th percentile of their level differences), dB.
+    faint_rise_db, faint_erle_db : float
+        Where no leak is found on the frames ``min_rise_db`` above the destination's floor,
+        one is looked for on those ``faint_rise_db`` above it (correlation alone), and kept
+        only when the cancelling filter takes at least ``faint_erle_db`` out of it, dB.
     min_corr_gain : float
         A delay other than 0 is taken only when its level correlation beats the one at
         delay 0 by this much.
@@ -129,6 +133,8 @@ class CrosstalkParams:
     max_delay_s: float = 0.5
     edge_corr: float = 0.6
     edge_db: float = 2.5
+    faint_rise_db: float = 2.0
+    faint_erle_db: float = 1.5
     min_corr_gain: float = 0.03
     path_s: float = 0.016
     search_s: float = 0.024
