@@ -55,41 +55,95 @@ def _explained(e_a, e_b, coupling_db, margin_db, out):
         out[i] = e_a[i] < e_b[i] + coupling_db + margin_db
 
 
-@kernel(inline=True)
-def _quantile(s, m, q):
-    """Quantile ``q`` of the sorted ``s[:m]``, linear interpolation (NumPy's default)."""
-    pos = q * (m - 1)
-    lo = int(np.floor(pos))
-    hi = min(lo + 1, m - 1)
-    return s[lo] + (pos - lo) * (s[hi] - s[lo])
+@kernel
+def _select(a, hi, k):
+    """Reorder ``a[:hi]`` so that ``a[k]`` is its ``k``-th smallest value, the values before
+    it no larger and those after it no smaller (Hoare's selection, in place)."""
+    lo = 0
+    hi -= 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        # median of three as the pivot
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[mid]:
+            a[hi], a[mid] = a[mid], a[hi]
+        pivot = a[mid]
+        i, j = lo, hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return
 
 
 @kernel
-def _lag_stats(e_a, floor_a, e_b, loud_b, lag0, lag1, min_rise_db, min_frames, out):
+def _quantile(a, hi, m, q):
+    """Quantile ``q`` of ``a[:m]`` (linear interpolation, NumPy's default) where ``a[:hi]``
+    already holds its ``hi`` smallest values (``hi = m``: any order), found by selection.
+    ``a`` is reordered so that ``a[:k + 1]`` then holds the ``k + 1`` smallest, for a
+    smaller quantile to be taken there. Returns ``(value, k)``, ``k`` the quantile's rank."""
+    pos = q * (m - 1)
+    k = int(np.floor(pos))
+    _select(a, hi, k)
+    v = a[k]
+    if pos > k and k + 1 < m:
+        nxt = a[k + 1]  # the next rank: the least of what lies above a[k]
+        for i in range(k + 2, m):
+            if a[i] < nxt:
+                nxt = a[i]
+        v += (pos - k) * (nxt - v)
+    return v, k
+
+
+@kernel
+def _lag_stats(e_a, floor_a, e_b, loud_b, lag0, lag1, step, min_rise_db, min_frames, out):
     n = e_a.shape[0]
-    d = np.empty(n)
-    xa = np.empty(n)
-    xb = np.empty(n)
-    for lag in range(lag0, lag1):
-        row = lag - lag0
+    above = np.empty(n, dtype=np.int64)  # destination frames above its floor: the same at every lag
+    na = 0
+    for t in range(n):
+        if e_a[t] > floor_a[t] + min_rise_db:
+            above[na] = t
+            na += 1
+    d = np.empty(na)
+    work = np.empty(na)
+    xa = np.empty(na)
+    xb = np.empty(na)
+    for row in range(out.shape[0]):
+        lag = lag0 + row * step
         out[row, 0] = np.nan
         out[row, 1] = np.nan
         out[row, 2] = np.nan
         m = 0
-        for t in range(lag, n):
+        for i in range(na):
+            t = above[i]
+            if t < lag:
+                continue
             eb = np.float64(e_b[t - lag])
-            ea = np.float64(e_a[t])
-            if loud_b[t - lag] and np.isfinite(eb) and ea > floor_a[t] + min_rise_db:
+            if loud_b[t - lag] and np.isfinite(eb):
+                ea = np.float64(e_a[t])
                 xa[m] = ea
                 xb[m] = eb
                 d[m] = ea - eb
                 m += 1
-        if m < min_frames:
+        if m < max(min_frames, 3):
             continue
-        s = np.sort(d[:m])
-        bottom = _quantile(s, m, 0.05)
-        coupling = _quantile(s, m, 0.25)
-        middle = _quantile(s, m, 0.5)
+        work[:m] = d[:m]
+        middle, k50 = _quantile(work, m, m, 0.5)
+        coupling, k25 = _quantile(work, k50 + 1, m, 0.25)
+        bottom, _ = _quantile(work, k25 + 1, m, 0.05)
         k = 0
         sa = 0.0
         sb = 0.0
@@ -128,7 +182,7 @@ def leak_correlations(e_a, floor_a, e_b, loud_b, lags, *, min_rise_db, min_frame
     e_a, floor_a, e_b, loud_b : ndarray, shape (n_frames,)
         As in :func:`leak_coupling_db`.
     lags : range
-        Frames by which the destination lags the source (>= 0, step 1).
+        Frames by which the destination lags the source (>= 0, step >= 1).
     min_rise_db : float
     min_frames : int
 
@@ -142,7 +196,7 @@ def leak_correlations(e_a, floor_a, e_b, loud_b, lags, *, min_rise_db, min_frame
     out = np.empty((len(lags), 3))
     _lag_stats(np.ascontiguousarray(e_a, dtype=np.float32), np.ascontiguousarray(floor_a, dtype=np.float32),
                np.ascontiguousarray(e_b, dtype=np.float32), np.ascontiguousarray(loud_b, dtype=np.bool_),
-               lags.start, lags.stop, float(min_rise_db), int(min_frames), out)
+               lags.start, lags.stop, lags.step, float(min_rise_db), int(min_frames), out)
     return out
 
 
@@ -180,7 +234,7 @@ def leak_coupling_db(e_a, floor_a, e_b, loud_b, *, min_rise_db, min_corr, min_fr
 
 
 def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_gain, min_frames,
-             edge_corr, edge_db):
+             edge_corr, edge_db, step=1):
     """Bulk delay and coupling of the leak from ``b`` into ``a`` on the frame grid.
 
     Steps 1 and 2 at every lag from 0 to ``max_lag`` frames (the source's level envelope
@@ -204,24 +258,35 @@ def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_g
         Correlation a lag other than 0 must gain over lag 0.
     edge_corr, edge_db : float
         The second test (see above).
+    step : int
+        Lags tried first, every ``step`` frames, before the ones next to the best of them:
+        2 where frames overlap by half or more (the correlation then falls off over more
+        than a frame each side of the delay).
 
     Returns
     -------
     (int, float) or None
         Lag (frames) and coupling (dB), or None when no lag shows a leak.
     """
-    stats = leak_correlations(e_a, floor_a, e_b, loud_b, range(max_lag + 1), min_rise_db=min_rise_db,
-                              min_frames=min_frames)
-    r = stats[:, 0]
-    r0 = r[0] if not np.isnan(r[0]) else -1.0
-    ahead = np.flatnonzero(np.nan_to_num(r[1:], nan=-2.0) >= r0 + min_gain) + 1
-    best_lag = int(ahead[np.argmax(r[ahead])]) if ahead.size else 0
-    if np.isnan(r[best_lag]):
+    kw = dict(min_rise_db=min_rise_db, min_frames=min_frames)
+    coarse = range(0, max_lag + 1, step)
+    stats = dict(zip(coarse, leak_correlations(e_a, floor_a, e_b, loud_b, coarse, **kw)))
+    r0 = stats[0][0] if not np.isnan(stats[0][0]) else -1.0
+
+    def leading():
+        ahead = [(row[0], lag) for lag, row in stats.items() if lag > 0 and row[0] >= r0 + min_gain]
+        return max(ahead)[1] if ahead else 0
+
+    lag = leading()
+    if step > 1:  # the lags next to it
+        near = range(max(lag - step + 1, 1), min(lag + step, max_lag + 1))
+        stats.update(zip(near, leak_correlations(e_a, floor_a, e_b, loud_b, near, **kw)))
+        lag = leading()
+    r, coupling, edge = stats[lag]
+    if np.isnan(r):
         return None
-    best = stats[best_lag]
-    r, coupling, edge = best
     if r >= min_corr or (r >= edge_corr and edge <= edge_db):
-        return best_lag, coupling
+        return lag, float(coupling)
     return None
 
 

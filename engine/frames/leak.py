@@ -237,16 +237,17 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
     loud_ch = [speech[c] & (energy[c] > loud[c] - xp.loud_db) for c in (0, 1)]
     found, rise = [None, None], [xp.min_rise_db, xp.min_rise_db]
     max_lag = int(round(xp.max_delay_s / hop_s))
+    step = 2 if win >= 2 * hop else 1  # lags tried first (see leak_lag)
     for a, b in ((0, 1), (1, 0)):
         found[a] = leak_lag(energy[a], floor[a], energy[b], loud_ch[b], max_lag=max_lag, min_rise_db=xp.min_rise_db,
                             min_corr=xp.min_corr, min_gain=xp.min_corr_gain, min_frames=xp.min_frames,
-                            edge_corr=xp.edge_corr, edge_db=xp.edge_db)
+                            edge_corr=xp.edge_corr, edge_db=xp.edge_db, step=step)
         if found[a] is None:
             # A faint leak barely clears the destination's floor: look again closer to it, on the
             # level correlation alone; the cancelling filter must then confirm it.
             found[a] = leak_lag(energy[a], floor[a], energy[b], loud_ch[b], max_lag=max_lag,
                                 min_rise_db=xp.faint_rise_db, min_corr=xp.min_corr, min_gain=xp.min_corr_gain,
-                                min_frames=xp.min_frames, edge_corr=1.0, edge_db=-np.inf)
+                                min_frames=xp.min_frames, edge_corr=1.0, edge_db=-np.inf, step=step)
             rise[a] = xp.faint_rise_db
     act = as_kwargs(params.activity)
     taps = max(2, int(round(xp.path_s * sr)))
@@ -275,9 +276,6 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         if count >= 4 * taps:
             start, h = leak_window(r, acf, taps, max(1, int(round(0.001 * sr))))
             start += lo
-            if start != lo:  # the source's covariance on the fitting samples at the lags taken
-                r, acf, _ = fit_pass(source, a, b, fit, hop, start, taps, taps, context)
-                h = leak_solve(r, acf)
             delay = start + int(np.argmax(np.abs(h)))
             if delay // hop != lag:  # the leak's level at the refined delay
                 at = leak_correlation(energy[a], floor[a], energy[b], loud_ch[b], delay // hop, min_rise_db=rise[a],
