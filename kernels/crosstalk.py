@@ -47,65 +47,13 @@ import scipy.linalg
 import scipy.signal
 
 from callscan.kernels._jit import kernel
+from callscan.kernels.windows import _window_percentiles
 
 
 @kernel
 def _explained(e_a, e_b, coupling_db, margin_db, out):
     for i in range(e_a.shape[0]):
         out[i] = e_a[i] < e_b[i] + coupling_db + margin_db
-
-
-@kernel
-def _select(a, hi, k):
-    """Reorder ``a[:hi]`` so that ``a[k]`` is its ``k``-th smallest value, the values before
-    it no larger and those after it no smaller (Hoare's selection, in place)."""
-    lo = 0
-    hi -= 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        # median of three as the pivot
-        if a[mid] < a[lo]:
-            a[mid], a[lo] = a[lo], a[mid]
-        if a[hi] < a[lo]:
-            a[hi], a[lo] = a[lo], a[hi]
-        if a[hi] < a[mid]:
-            a[hi], a[mid] = a[mid], a[hi]
-        pivot = a[mid]
-        i, j = lo, hi
-        while i <= j:
-            while a[i] < pivot:
-                i += 1
-            while a[j] > pivot:
-                j -= 1
-            if i <= j:
-                a[i], a[j] = a[j], a[i]
-                i += 1
-                j -= 1
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:
-            return
-
-
-@kernel
-def _quantile(a, hi, m, q):
-    """Quantile ``q`` of ``a[:m]`` (linear interpolation, NumPy's default) where ``a[:hi]``
-    already holds its ``hi`` smallest values (``hi = m``: any order), found by selection.
-    ``a`` is reordered so that ``a[:k + 1]`` then holds the ``k + 1`` smallest, for a
-    smaller quantile to be taken there. Returns ``(value, k)``, ``k`` the quantile's rank."""
-    pos = q * (m - 1)
-    k = int(np.floor(pos))
-    _select(a, hi, k)
-    v = a[k]
-    if pos > k and k + 1 < m:
-        nxt = a[k + 1]  # the next rank: the least of what lies above a[k]
-        for i in range(k + 2, m):
-            if a[i] < nxt:
-                nxt = a[i]
-        v += (pos - k) * (nxt - v)
-    return v, k
 
 
 @kernel
@@ -118,8 +66,11 @@ def _lag_stats(e_a, floor_a, e_b, loud_b, lag0, lag1, step, min_rise_db, min_fra
             above[na] = t
             na += 1
     d = np.empty(na)
-    work = np.empty(na)
     xa = np.empty(na)
+    starts = np.zeros(1, dtype=np.int64)
+    ends = np.zeros(1, dtype=np.int64)
+    qs = np.array([5.0, 25.0, 50.0])
+    pct = np.empty((1, 3))
     xb = np.empty(na)
     for row in range(out.shape[0]):
         lag = lag0 + row * step
@@ -140,10 +91,9 @@ def _lag_stats(e_a, floor_a, e_b, loud_b, lag0, lag1, step, min_rise_db, min_fra
                 m += 1
         if m < max(min_frames, 3):
             continue
-        work[:m] = d[:m]
-        middle, k50 = _quantile(work, m, m, 0.5)
-        coupling, k25 = _quantile(work, k50 + 1, m, 0.25)
-        bottom, _ = _quantile(work, k25 + 1, m, 0.05)
+        ends[0] = m
+        _window_percentiles(d, starts, ends, qs, pct)
+        bottom, coupling, middle = pct[0, 0], pct[0, 1], pct[0, 2]
         k = 0
         sa = 0.0
         sb = 0.0
