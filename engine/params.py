@@ -112,6 +112,8 @@ class CrosstalkParams:
         Where no leak is found on the frames ``min_rise_db`` above the destination's floor,
         one is looked for on those ``faint_rise_db`` above it (correlation alone), and kept
         only when the cancelling filter takes at least ``faint_erle_db`` out of it, dB.
+    gain_window_s : float
+        The leak's gain is tracked over this much of the call around each frame, s.
     min_corr_gain : float
         A delay other than 0 is taken only when its level correlation beats the one at
         delay 0 by this much.
@@ -135,6 +137,7 @@ class CrosstalkParams:
     edge_db: float = 2.5
     faint_rise_db: float = 2.0
     faint_erle_db: float = 1.5
+    gain_window_s: float = 4.0
     min_corr_gain: float = 0.03
     path_s: float = 0.016
     search_s: float = 0.024

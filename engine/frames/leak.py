@@ -179,16 +179,18 @@ def residual_pass(source, filters, hop, win, context):
 
     Returns
     -------
-    list of ((energy, half) or None)
-        Per channel with a filter: frame levels (n_frames,) and half-hop levels
-        (2 n_frames,), float32.
+    list of (dict or None)
+        Per channel with a filter, the power (mean square, as ``frame_levels`` takes it)
+        per frame (n_frames,) and per half hop (2 n_frames,) of the channel (``"a"``), of
+        the filtered leak (``"e"``) and of the residual (``"r"``), float64: what
+        :func:`tracked_levels` needs to take the leak out with a gain of its own per frame.
     """
     n = source.n_samples
     nf = -(-n // hop)
     chans = [a for a in (0, 1) if filters[a] is not None]
     out = [None, None]
     for a in chans:
-        out[a] = (np.empty(nf, dtype=np.float32), np.empty(2 * nf, dtype=np.float32))
+        out[a] = {k: (np.empty(nf), np.empty(2 * nf)) for k in "aer"}
     need = max(start + h.shape[0] - 1 for h, start in (filters[a] for a in chans))
     raw = [Past(need), Past(need)]
     first = [Past(need), Past(need)]
@@ -203,9 +205,50 @@ def residual_pass(source, filters, hop, win, context):
             clean = [first[c].extend(base, resid[c]) for c in (0, 1)]
             resid = [leak_residual(x[a], clean[1 - a], *filters[a]) for a in (0, 1)]
         for a in chans:
-            energy, half = out[a]
-            energy[f0:f1], half[2 * f0 : 2 * f1] = frame_levels(resid[a].astype(np.float32), hop, win, f0 - b0, f1 - b0)
+            for key, sig in (("a", x[a]), ("e", x[a] - resid[a]), ("r", resid[a])):
+                energy, half = out[a][key]
+                e, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
+                energy[f0:f1], half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
     return out
+
+
+def tracked_levels(p, fit, window):
+    """Frame and half-hop levels of the residual with the leak's gain tracked, dBFS.
+
+    The fitted filter is the path's mean over the call; a path whose gain drifts (level
+    control, a moving handset) leaves the difference behind. Per frame the leak ``e`` is
+    scaled by the least-squares gain over the fitting frames within ``window`` frames
+    around it, ``g = sum <a, e> / sum <e, e>`` (from the powers: ``<a, e>`` is
+    ``(P_a + P_e - P_r) / 2``), held within 0.5 to 2 (+-6 dB), 1 where no fitting frame is
+    near; the residual's power is then ``P_a - 2 g <a, e> + g^2 P_e``.
+
+    Parameters
+    ----------
+    p : dict
+        From :func:`residual_pass`.
+    fit : ndarray, shape (n_frames,), bool
+    window : int
+        Frames.
+
+    Returns
+    -------
+    energy : ndarray, shape (n_frames,), float32
+    half : ndarray, shape (2 n_frames,), float32
+    """
+    (pa, pa_h), (pe, pe_h), (pr, pr_h) = p["a"], p["e"], p["r"]
+    cross = 0.5 * (pa + pe - pr)
+    kernel_ = np.ones(max(1, window))
+    num = np.convolve(np.where(fit, cross, 0.0), kernel_, "same")
+    den = np.convolve(np.where(fit, pe, 0.0), kernel_, "same")
+    g = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1.0), 0.5, 2.0), 1.0)
+    gh = np.repeat(g, 2)
+    levels = []
+    for a_, e_, r_, gg in ((pa, pe, pr, g), (pa_h, pe_h, pr_h, gh)):
+        cr = 0.5 * (a_ + e_ - r_)
+        power = np.maximum(a_ - 2 * gg * cr + gg * gg * e_, 0.0)
+        with np.errstate(divide="ignore"):
+            levels.append((10 * np.log10(power)).astype(np.float32))
+    return levels[0], levels[1]
 
 
 def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, context):
@@ -298,7 +341,7 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         e_a, half_a, coupling = energy[a], half[a], couplings[a]
         erle = 0.0
         if residuals[a] is not None:
-            e_r, half_r = residuals[a]
+            e_r, half_r = tracked_levels(residuals[a], fits[a], int(round(xp.gain_window_s / hop_s)))
             erle = leak_erle_db(e_a, e_r, fits[a])
             if erle >= xp.min_erle_db:
                 e_a, half_a = e_r, half_r
