@@ -122,6 +122,12 @@ class CrosstalkParams(Checked):
         A leak is also taken where the level correlation reaches ``edge_corr`` and the
         destination's lowest frames under the loud source sit within ``edge_db`` of the
         leak's level (25th less 5th percentile of their level differences), dB.
+    faint_rise_db, faint_erle_db : float
+        Where no leak is found on the frames ``min_rise_db`` above the destination's floor,
+        one is looked for on those ``faint_rise_db`` above it (correlation alone), and kept
+        only when the cancelling filter takes at least ``faint_erle_db`` out of it, dB.
+    gain_window_s : float
+        The leak's gain is tracked over this much of the call around each frame, s.
     min_corr_gain : float
         A delay other than 0 is taken only when its level correlation beats the one at
         delay 0 by this much.
@@ -143,6 +149,9 @@ class CrosstalkParams(Checked):
     max_delay_s: float = param(0.5, "s", "[0, 2]")
     edge_corr: float = param(0.6, "r", "(0, 1]")
     edge_db: float = param(2.5, "dB", "[0, inf)")
+    faint_rise_db: float = param(2.0, "dB", "[0, inf)")
+    faint_erle_db: float = param(1.5, "dB", "[0, inf)")
+    gain_window_s: float = param(4.0, "s", "(0, inf)")
     min_corr_gain: float = param(0.03, "r", "[0, 1]")
     path_s: float = param(0.016, "s", "(0, 0.1]")
     search_s: float = param(0.024, "s", "[0, 0.5]")

@@ -47,6 +47,7 @@ import scipy.linalg
 import scipy.signal
 
 from callscan.kernels._jit import kernel
+from callscan.kernels.windows import _window_percentiles
 
 
 @kernel
@@ -55,41 +56,44 @@ def _explained(e_a, e_b, coupling_db, margin_db, out):
         out[i] = e_a[i] < e_b[i] + coupling_db + margin_db
 
 
-@kernel(inline=True)
-def _quantile(s, m, q):
-    """Quantile ``q`` of the sorted ``s[:m]``, linear interpolation (NumPy's default)."""
-    pos = q * (m - 1)
-    lo = int(np.floor(pos))
-    hi = min(lo + 1, m - 1)
-    return s[lo] + (pos - lo) * (s[hi] - s[lo])
-
-
 @kernel
-def _lag_stats(e_a, floor_a, e_b, loud_b, lag0, lag1, min_rise_db, min_frames, out):
+def _lag_stats(e_a, floor_a, e_b, loud_b, lag0, lag1, step, min_rise_db, min_frames, out):
     n = e_a.shape[0]
-    d = np.empty(n)
-    xa = np.empty(n)
-    xb = np.empty(n)
-    for lag in range(lag0, lag1):
-        row = lag - lag0
+    above = np.empty(n, dtype=np.int64)  # destination frames above its floor: the same at every lag
+    na = 0
+    for t in range(n):
+        if e_a[t] > floor_a[t] + min_rise_db:
+            above[na] = t
+            na += 1
+    d = np.empty(na)
+    xa = np.empty(na)
+    starts = np.zeros(1, dtype=np.int64)
+    ends = np.zeros(1, dtype=np.int64)
+    qs = np.array([5.0, 25.0, 50.0])
+    pct = np.empty((1, 3))
+    xb = np.empty(na)
+    for row in range(out.shape[0]):
+        lag = lag0 + row * step
         out[row, 0] = np.nan
         out[row, 1] = np.nan
         out[row, 2] = np.nan
         m = 0
-        for t in range(lag, n):
+        for i in range(na):
+            t = above[i]
+            if t < lag:
+                continue
             eb = np.float64(e_b[t - lag])
-            ea = np.float64(e_a[t])
-            if loud_b[t - lag] and np.isfinite(eb) and ea > floor_a[t] + min_rise_db:
+            if loud_b[t - lag] and np.isfinite(eb):
+                ea = np.float64(e_a[t])
                 xa[m] = ea
                 xb[m] = eb
                 d[m] = ea - eb
                 m += 1
-        if m < min_frames:
+        if m < max(min_frames, 3):
             continue
-        s = np.sort(d[:m])
-        bottom = _quantile(s, m, 0.05)
-        coupling = _quantile(s, m, 0.25)
-        middle = _quantile(s, m, 0.5)
+        ends[0] = m
+        _window_percentiles(d, starts, ends, qs, pct)
+        bottom, coupling, middle = pct[0, 0], pct[0, 1], pct[0, 2]
         k = 0
         sa = 0.0
         sb = 0.0
@@ -128,7 +132,7 @@ def leak_correlations(e_a, floor_a, e_b, loud_b, lags, *, min_rise_db, min_frame
     e_a, floor_a, e_b, loud_b : ndarray, shape (n_frames,)
         As in :func:`leak_coupling_db`.
     lags : range
-        Frames by which the destination lags the source (>= 0, step 1).
+        Frames by which the destination lags the source (>= 0, step >= 1).
     min_rise_db : float
     min_frames : int
 
@@ -142,7 +146,7 @@ def leak_correlations(e_a, floor_a, e_b, loud_b, lags, *, min_rise_db, min_frame
     out = np.empty((len(lags), 3))
     _lag_stats(np.ascontiguousarray(e_a, dtype=np.float32), np.ascontiguousarray(floor_a, dtype=np.float32),
                np.ascontiguousarray(e_b, dtype=np.float32), np.ascontiguousarray(loud_b, dtype=np.bool_),
-               lags.start, lags.stop, float(min_rise_db), int(min_frames), out)
+               lags.start, lags.stop, lags.step, float(min_rise_db), int(min_frames), out)
     return out
 
 
@@ -180,7 +184,7 @@ def leak_coupling_db(e_a, floor_a, e_b, loud_b, *, min_rise_db, min_corr, min_fr
 
 
 def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_gain, min_frames,
-             edge_corr, edge_db):
+             edge_corr, edge_db, step=1):
     """Bulk delay and coupling of the leak from ``b`` into ``a`` on the frame grid.
 
     Steps 1 and 2 at every lag from 0 to ``max_lag`` frames (the source's level envelope
@@ -204,24 +208,35 @@ def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_g
         Correlation a lag other than 0 must gain over lag 0.
     edge_corr, edge_db : float
         The second test (see above).
+    step : int
+        Lags tried first, every ``step`` frames, before the ones next to the best of them:
+        2 where frames overlap by half or more (the correlation then falls off over more
+        than a frame each side of the delay).
 
     Returns
     -------
     (int, float) or None
         Lag (frames) and coupling (dB), or None when no lag shows a leak.
     """
-    stats = leak_correlations(e_a, floor_a, e_b, loud_b, range(max_lag + 1), min_rise_db=min_rise_db,
-                              min_frames=min_frames)
-    r = stats[:, 0]
-    r0 = r[0] if not np.isnan(r[0]) else -1.0
-    ahead = np.flatnonzero(np.nan_to_num(r[1:], nan=-2.0) >= r0 + min_gain) + 1
-    best_lag = int(ahead[np.argmax(r[ahead])]) if ahead.size else 0
-    if np.isnan(r[best_lag]):
+    kw = dict(min_rise_db=min_rise_db, min_frames=min_frames)
+    coarse = range(0, max_lag + 1, step)
+    stats = dict(zip(coarse, leak_correlations(e_a, floor_a, e_b, loud_b, coarse, **kw)))
+    r0 = stats[0][0] if not np.isnan(stats[0][0]) else -1.0
+
+    def leading():
+        ahead = [(row[0], lag) for lag, row in stats.items() if lag > 0 and row[0] >= r0 + min_gain]
+        return max(ahead)[1] if ahead else 0
+
+    lag = leading()
+    if step > 1:  # the lags next to it
+        near = range(max(lag - step + 1, 1), min(lag + step, max_lag + 1))
+        stats.update(zip(near, leak_correlations(e_a, floor_a, e_b, loud_b, near, **kw)))
+        lag = leading()
+    r, coupling, edge = stats[lag]
+    if np.isnan(r):
         return None
-    best = stats[best_lag]
-    r, coupling, edge = best
     if r >= min_corr or (r >= edge_corr and edge <= edge_db):
-        return best_lag, coupling
+        return lag, float(coupling)
     return None
 
 

@@ -4,11 +4,15 @@ When one channel carries the other's signal (an echo path, or a microphone picki
 other talker), per direction:
 
 1. the leak and its bulk delay are found on frame levels (``leak_lag``: the source's level
-   envelope slid over 0 to ``max_delay_s`` against the destination's);
+   envelope slid over 0 to ``max_delay_s`` against the destination's); where none is found
+   on the frames well above the destination's floor, a faint one is looked for closer to it
+   and kept only if step 3 confirms it;
 2. a filter from the source to the leaking channel is fitted by least squares on the frames
-   where the leak is all there is (``leak_filter``'s normal equations, summed block by
-   block), at the lags around that delay where it explains most (``leak_window``: the
-   delay to the sample);
+   where the leak is all there is (the source's own talker, not the reverse leak, and the
+   destination explained by the leak: a Geigel-style double-talk rule), with
+   ``leak_filter``'s normal equations summed block by block, at the lags around that delay
+   where it explains most (``leak_window``: the delay to the sample). Where both directions
+   leak, each filter is fitted again with the other channel's residual as its source;
 3. the frame levels of the leaking channel are taken again on the residual (the channel
    minus the filtered source) when the filter takes out at least ``min_erle_db``;
 4. speech activity of the leaking channel is decided on those levels, with the frames the
@@ -32,6 +36,7 @@ from callscan.kernels.crosstalk import (
     leak_explained,
     leak_lag,
     leak_residual,
+    leak_solve,
     leak_window,
 )
 from callscan.kernels.energy import frame_levels
@@ -98,9 +103,28 @@ def arriving(e, delay, hop):
     return e_lo if delay % hop == 0 else np.maximum(e_lo, delayed(e, lo + 1, -np.inf))
 
 
-def fit_pass(source, a, b, fit, hop, lo, span, taps, context):
+def leak_erle_db(e_a, e_r, fit):
+    """What the cancelling took out of the leak: the 25th percentile over the fitting frames
+    of the channel's level less the residual's, dB (0 without fitting frames).
+
+    Frame by frame, not a power ratio over all of them: a fitting frame that also holds
+    some of the channel's own quiet speech keeps its level, and a few of them do not hide
+    how far the leak itself went down; the lower quartile, not the median, so that the
+    frames where the cancelling did less (a leak's quiet tails, a drifting gain) are still
+    predicted to be leak.
+    """
+    d = (e_a[fit] - e_r[fit]).astype(np.float64)
+    d = d[np.isfinite(d)]
+    return float(np.percentile(d, 25)) if d.size else 0.0
+
+
+def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
     """The normal equations of the leak filter from ``b`` into ``a`` at the lags
     ``lo .. lo + span - 1``, summed over the ``fit`` frames.
+
+    ``clean``, the filter ``(h, start)`` of the reverse leak (``a`` into ``b``), makes the
+    source ``b`` with that leak taken out: a source that still carries ``a``'s talker
+    pulls the fitted path towards zero wherever that talker is loud.
 
     Returns
     -------
@@ -109,18 +133,19 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context):
     acf : ndarray, shape (taps,)
         Autocorrelation of ``w[n] b[n - lo]`` (the Toeplitz approximation of the source's
         covariance on the fitting samples).
-    p_a : float
-        Power of ``a`` on the fitting samples (summed).
     count : int
         Fitting samples.
     """
     n = source.n_samples
     r, acf = np.zeros(span), np.zeros(taps)
-    p_a, count = 0.0, 0
+    count = 0
     past = Past(lo + span - 1)
+    if clean is not None:
+        reverse = Past(clean[1] + clean[0].shape[0] - 1)
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
-        ext = past.extend(base, x[b])  # ext[j] is b[base - need + j]
+        src = x[b] if clean is None else leak_residual(x[b], reverse.extend(base, x[a]), *clean)
+        ext = past.extend(base, src)  # ext[j] is b[base - need + j]
         s, e = f0 * hop - base, min(f1 * hop, n) - base
         w = np.repeat(fit[f0:f1], hop)[: e - s].astype(np.float64)
         if not w.any():
@@ -134,35 +159,96 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context):
         # b[n - lo] for n from the block's own start less taps - 1
         bw_ext = ext[s + span - taps : e + span - 1] * w_ext
         acf += lagged_products(bw_ext[taps - 1 :], bw_ext, taps)
-        p_a += float(np.sum(aw * aw))
         count += int(np.count_nonzero(w))
-    return r, acf, p_a, count
+    return r, acf, count
 
 
-def residual_pass(source, a, b, h, delay, fit, hop, win, context):
-    """Frame and half-hop levels of channel ``a`` less ``b`` filtered by ``h`` after ``delay``
-    samples, and the residual's power on the ``fit`` frames.
+def residual_pass(source, filters, hop, win, context):
+    """Frame and half-hop levels of each channel less the other channel's filtered leak.
+
+    Where both directions leak, the source of each is the other channel with its own leak
+    taken out: cancelling ``a``'s leak with the raw ``b`` would put ``a``'s talker back in,
+    through both paths (twice the delay, the two couplings added), as a faint echo of
+    itself; with ``b``'s residual as the source what is left is three paths down.
+
+    Parameters
+    ----------
+    filters : list of ((ndarray, int) or None)
+        Per destination channel, the filter ``h`` from the other channel and the samples
+        before its first tap.
+
+    Returns
+    -------
+    list of (dict or None)
+        Per channel with a filter, the power (mean square, as ``frame_levels`` takes it)
+        per frame (n_frames,) and per half hop (2 n_frames,) of the channel (``"a"``), of
+        the filtered leak (``"e"``) and of the residual (``"r"``), float64: what
+        :func:`tracked_levels` needs to take the leak out with a gain of its own per frame.
+    """
+    n = source.n_samples
+    nf = -(-n // hop)
+    chans = [a for a in (0, 1) if filters[a] is not None]
+    out = [None, None]
+    for a in chans:
+        out[a] = {k: (np.empty(nf), np.empty(2 * nf)) for k in "aer"}
+    need = max(start + h.shape[0] - 1 for h, start in (filters[a] for a in chans))
+    raw = [Past(need), Past(need)]
+    first = [Past(need), Past(need)]
+    for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
+        base = b0 * hop
+        ext = [raw[c].extend(base, x[c]) for c in (0, 1)]
+        resid = [None, None]
+        for a in chans:
+            h, start = filters[a]
+            resid[a] = leak_residual(x[a], ext[1 - a], h, start)
+        if len(chans) == 2:
+            clean = [first[c].extend(base, resid[c]) for c in (0, 1)]
+            resid = [leak_residual(x[a], clean[1 - a], *filters[a]) for a in (0, 1)]
+        for a in chans:
+            for key, sig in (("a", x[a]), ("e", x[a] - resid[a]), ("r", resid[a])):
+                energy, half = out[a][key]
+                e, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
+                energy[f0:f1], half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
+    return out
+
+
+def tracked_levels(p, fit, window):
+    """Frame and half-hop levels of the residual with the leak's gain tracked, dBFS.
+
+    The fitted filter is the path's mean over the call; a path whose gain drifts (level
+    control, a moving handset) leaves the difference behind. Per frame the leak ``e`` is
+    scaled by the least-squares gain over the fitting frames within ``window`` frames
+    around it, ``g = sum <a, e> / sum <e, e>`` (from the powers: ``<a, e>`` is
+    ``(P_a + P_e - P_r) / 2``), held within 0.5 to 2 (+-6 dB), 1 where no fitting frame is
+    near; the residual's power is then ``P_a - 2 g <a, e> + g^2 P_e``.
+
+    Parameters
+    ----------
+    p : dict
+        From :func:`residual_pass`.
+    fit : ndarray, shape (n_frames,), bool
+    window : int
+        Frames.
 
     Returns
     -------
     energy : ndarray, shape (n_frames,), float32
-    half : ndarray, shape (2 * n_frames,), float32
-    p_r : float
+    half : ndarray, shape (2 n_frames,), float32
     """
-    n = source.n_samples
-    nf = -(-n // hop)
-    energy = np.empty(nf, dtype=np.float32)
-    half = np.empty(2 * nf, dtype=np.float32)
-    p_r = 0.0
-    past = Past(delay + h.shape[0] - 1)
-    for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
-        resid = leak_residual(x[a], past.extend(b0 * hop, x[b]), h, delay)
-        residual = resid.astype(np.float32)
-        energy[f0:f1], half[2 * f0 : 2 * f1] = frame_levels(residual, hop, win, f0 - b0, f1 - b0)
-        s, e = (f0 - b0) * hop, min(f1 * hop, n) - b0 * hop
-        rw = resid[s:e] * np.repeat(fit[f0:f1], hop)[: e - s]
-        p_r += float(np.sum(rw * rw))
-    return energy, half, p_r
+    (pa, pa_h), (pe, pe_h), (pr, pr_h) = p["a"], p["e"], p["r"]
+    cross = 0.5 * (pa + pe - pr)
+    kernel_ = np.ones(max(1, window))
+    num = np.convolve(np.where(fit, cross, 0.0), kernel_, "same")
+    den = np.convolve(np.where(fit, pe, 0.0), kernel_, "same")
+    g = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1.0), 0.5, 2.0), 1.0)
+    gh = np.repeat(g, 2)
+    levels = []
+    for a_, e_, r_, gg in ((pa, pe, pr, g), (pa_h, pe_h, pr_h, gh)):
+        cr = 0.5 * (a_ + e_ - r_)
+        power = np.maximum(a_ - 2 * gg * cr + gg * gg * e_, 0.0)
+        with np.errstate(divide="ignore"):
+            levels.append((10 * np.log10(power)).astype(np.float32))
+    return levels[0], levels[1]
 
 
 def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, context):
@@ -191,44 +277,78 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
     xp = params.crosstalk
     sr = source.sample_rate
     hop_s = hop / sr
-    kw = dict(min_rise_db=xp.min_rise_db, min_frames=xp.min_frames)
     loud_ch = [speech[c] & (energy[c] > loud[c] - xp.loud_db) for c in (0, 1)]
-    found = [None, None]
+    found, rise = [None, None], [xp.min_rise_db, xp.min_rise_db]
+    max_lag = int(round(xp.max_delay_s / hop_s))
+    step = 2 if win >= 2 * hop else 1  # lags tried first (see leak_lag)
     for a, b in ((0, 1), (1, 0)):
-        found[a] = leak_lag(energy[a], floor[a], energy[b], loud_ch[b], min_corr=xp.min_corr,
-                            min_gain=xp.min_corr_gain, edge_corr=xp.edge_corr, edge_db=xp.edge_db, max_lag=int(round(xp.max_delay_s / hop_s)), **kw)
+        found[a] = leak_lag(energy[a], floor[a], energy[b], loud_ch[b], max_lag=max_lag, min_rise_db=xp.min_rise_db,
+                            min_corr=xp.min_corr, min_gain=xp.min_corr_gain, min_frames=xp.min_frames,
+                            edge_corr=xp.edge_corr, edge_db=xp.edge_db, step=step)
+        if found[a] is None:
+            # A faint leak barely clears the destination's floor: look again closer to it, on the
+            # level correlation alone; the cancelling filter must then confirm it.
+            found[a] = leak_lag(energy[a], floor[a], energy[b], loud_ch[b], max_lag=max_lag,
+                                min_rise_db=xp.faint_rise_db, min_corr=xp.min_corr, min_gain=xp.min_corr_gain,
+                                min_frames=xp.min_frames, edge_corr=1.0, edge_db=-np.inf, step=step)
+            rise[a] = xp.faint_rise_db
     act = as_kwargs(params.activity)
     taps = max(2, int(round(xp.path_s * sr)))
     search = int(round(xp.search_s * sr))
+    # A source frame is its own talker's only where the reverse leak does not explain it: a
+    # frame of b that is a's talker coming back would pull the fit of b -> a towards zero.
+    own = list(loud_ch)
+    for b, a in ((0, 1), (1, 0)):
+        if found[b] is not None:
+            lag, coupling = found[b]
+            own[b] = loud_ch[b] & ~leak_explained(energy[b], delayed(energy[a], lag, -np.inf), coupling, xp.margin_db)
     paths = [None, None]
+    filters, fits, couplings, sources = [None, None], [None, None], [None, None], [None, None]
     for a, b in ((0, 1), (1, 0)):
         if found[a] is None:
             continue
         lag, coupling = found[a]
         level_db = coupling
-        e_a, half_a = energy[a], half[a]
         e_b = delayed(energy[b], lag, -np.inf)
-        explained = leak_explained(e_a, e_b, coupling, xp.margin_db)
-        fit = delayed(loud_ch[b], lag, False) & explained & (e_a > floor[a] + xp.min_rise_db)
+        explained = leak_explained(energy[a], e_b, coupling, xp.margin_db)
+        fit = delayed(own[b], lag, False) & explained & (energy[a] > floor[a] + rise[a])
         delay = lag * hop
         lo = max(0, delay - search)
         span = delay + search + taps - lo
-        r, acf, p_a, count = fit_pass(source, a, b, fit, hop, lo, span, taps, context)
+        r, acf, count = fit_pass(source, a, b, fit, hop, lo, span, taps, context)
         if count >= 4 * taps:
             start, h = leak_window(r, acf, taps, max(1, int(round(0.001 * sr))))
             start += lo
             delay = start + int(np.argmax(np.abs(h)))
             if delay // hop != lag:  # the leak's level at the refined delay
-                lag = delay // hop
-                at = leak_correlation(energy[a], floor[a], energy[b], loud_ch[b], lag, **kw)
+                at = leak_correlation(energy[a], floor[a], energy[b], loud_ch[b], delay // hop, min_rise_db=rise[a],
+                                      min_frames=xp.min_frames)
                 coupling = level_db = at[1] if at is not None else coupling
-            e_b = arriving(energy[b], delay, hop)
-            e_r, half_r, p_r = residual_pass(source, a, b, h, start, fit, hop, win, context)
-            erle = 10 * np.log10(p_a / p_r) if p_r > 0 and p_a > 0 else 0.0
+            filters[a], fits[a] = (h, start), fit
+        paths[a] = LeakPath(level_db=float(level_db), delay_s=delay / sr)
+        couplings[a] = coupling
+        sources[a] = arriving(energy[b], delay, hop)
+    if filters[0] is not None and filters[1] is not None:  # a two-way leak: fit again on clean sources
+        first = list(filters)
+        for a, b in ((0, 1), (1, 0)):
+            h, start = first[a]
+            r, acf, _ = fit_pass(source, a, b, fits[a], hop, start, h.shape[0], h.shape[0], context, first[b])
+            filters[a] = (leak_solve(r, acf), start)
+    residuals = residual_pass(source, filters, hop, win, context) if any(f is not None for f in filters) else [None, None]
+    for a in (0, 1):
+        if paths[a] is None:
+            continue
+        e_a, half_a, coupling = energy[a], half[a], couplings[a]
+        erle = 0.0
+        if residuals[a] is not None:
+            e_r, half_r = tracked_levels(residuals[a], fits[a], int(round(xp.gain_window_s / hop_s)))
+            erle = leak_erle_db(e_a, e_r, fits[a])
             if erle >= xp.min_erle_db:
                 e_a, half_a = e_r, half_r
                 coupling -= erle
-        exclude = leak_explained(e_a, e_b, coupling, xp.margin_db)
+        if rise[a] < xp.min_rise_db and erle < xp.faint_erle_db:
+            paths[a] = None  # a faint correlation that no linear path explains
+            continue
+        exclude = leak_explained(e_a, sources[a], coupling, xp.margin_db)
         speech[a] = speech_activity(e_a, hop_s, exclude=exclude, half_db=half_a, **act)[0]
-        paths[a] = LeakPath(level_db=float(level_db), delay_s=delay / sr)
     return paths

@@ -78,3 +78,27 @@ def test_past_gives_the_samples_before_each_block():
         out = past.extend(s0, x[s0:s1])
         want = np.concatenate((np.zeros(max(0, 7 - s0)), x[max(0, s0 - 7) : s1]))
         np.testing.assert_array_equal(out, want)
+
+
+def test_drifting_leak_gain_is_tracked(tmp_path):
+    # +-3 dB of drift over the call: the fitted path alone leaves up to -8 dB of the leak.
+    wav, truth = leaky_call(tmp_path, -20, 300, "agent_to_customer", "drift")
+    frames = frame_features(open_call(wav), Params())
+    assert abs(frames.leak[0].delay_s - 0.300) <= 0.001 and frames.leak[1] is None
+    assert min(speech_f1(frames, truth)) >= 0.97
+
+
+def test_tracked_levels_follow_the_gain():
+    from callscan.frames.leak import tracked_levels
+
+    n = 400
+    rng = np.random.default_rng(10)
+    pe = 10 ** rng.uniform(-5, -3, n)  # the filtered leak's power per frame
+    g = 10 ** (np.linspace(-3, 3, n) / 20)  # the path's gain drifting by 6 dB
+    pa = g**2 * pe  # the channel: the leak alone, at the drifting gain
+    pr = (g - 1) ** 2 * pe  # what the fixed filter leaves
+    p = {"a": (pa, np.repeat(pa, 2)), "e": (pe, np.repeat(pe, 2)), "r": (pr, np.repeat(pr, 2))}
+    energy, half = tracked_levels(p, np.ones(n, bool), 1)
+    assert np.all(energy < 10 * np.log10(pa) - 60)  # the tracked gain takes it all out
+    assert half.shape == (2 * n,) and np.all(half < 10 * np.log10(np.repeat(pa, 2)) - 60)
+    assert 10 * np.log10(pa[0] / pr[0]) < 10  # where the fixed filter alone leaves the leak -8 dB down
