@@ -520,6 +520,35 @@ class MixParams:
 
 
 @dataclass(frozen=True)
+class RoomParams:
+    """Two microphones in one room (``callscan.frames.layout``).
+
+    Attributes
+    ----------
+    max_coupling_db : float
+        Each channel hears the other's talker within this many dB of that talker's own
+        channel (``callscan.audio.dual_mono`` segments), dB.
+    max_delay_s : float
+        A leak found later than this is an echo, not the room, s.
+    min_segments : int
+        Segments needed per channel where it is loudest.
+    margin_db : float
+        A channel's frame is its talker's speech only when its level stands this far above
+        what the other channel's leak predicts, dB (at most half the separation of the two
+        talkers' level differences).
+    window_s : float
+        Levels are compared over this window, s (a syllable: the room's reverberation
+        smears a talker's level in the far microphone over time).
+    """
+
+    max_coupling_db: float = 15.0
+    max_delay_s: float = 0.03
+    min_segments: int = 3
+    margin_db: float = 5.0
+    window_s: float = 0.15
+
+
+@dataclass(frozen=True)
 class Params:
     """Everything that decides an analysis' numbers.
 
@@ -534,6 +563,8 @@ class Params:
         the larger channel's peak are the same signal (mono saved as stereo).
     mix : MixParams
         Two channels that carry one mix, bit-identical or not (dual mono).
+    room : RoomParams
+        Two microphones in one room.
     frame, activity, crosstalk, measures, hold, dynamics, quality, rate, agitation
         The parameter groups above.
     """
@@ -542,6 +573,7 @@ class Params:
     min_duration_s: float = 1.0
     identical_tol: float = 1e-3
     mix: MixParams = field(default_factory=MixParams)
+    room: RoomParams = field(default_factory=RoomParams)
     frame: FrameParams = field(default_factory=FrameParams)
     activity: ActivityParams = field(default_factory=ActivityParams)
     crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)

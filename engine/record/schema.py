@@ -14,7 +14,7 @@ import copy
 from callscan.fields import PARTIES
 from callscan.record.glossary import all_fields
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 SCHEMA_ID = "https://callscan.invalid/schema/record"
 

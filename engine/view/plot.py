@@ -239,7 +239,8 @@ def header_lines(record):
     """
     r = record.get
     name = r("call_id") or "call"
-    line1 = f"{name}   {tl.clock(r('duration_s') or 0)}   {r('mode') or ''}   {r('codec') or ''}"
+    line1 = (f"{name}   {tl.clock(r('duration_s') or 0)}   {r('mode') or ''}   {r('codec') or ''}"
+             f"   {layout_text(record)}").rstrip()
     line2 = (
         f"talk share agent {_fmt(r('agent_talk_share'), '{:.0%}')} / customer {_fmt(r('customer_talk_share'), '{:.0%}')}"
         f"   overlap {_fmt(r('overlap_share'), '{:.1%}')} of span"
@@ -255,6 +256,21 @@ def header_lines(record):
         f"   customer shift q4−q1 {_fmt(r('customer_agitation_shift'), '{:+.2f}')}"
     )
     return [line1, line2, line3]
+
+
+def layout_text(record):
+    """The header's channel layout item: the layout and, per party, the leak into its channel
+    (level under the talker, delay), e.g. ``leak into customer -26.0 dB @ 12 ms``."""
+    layout = record.get("channel_layout")
+    if not layout:
+        return ""
+    leaks = []
+    for party in ("agent", "customer"):
+        db, ms = record.get(f"leak_into_{party}_db"), record.get(f"leak_into_{party}_delay_ms")
+        if db is not None:
+            leaks.append(f"into {party} {db:.1f} dB" + (f" @ {ms:g} ms" if ms is not None else ""))
+    text = layout.replace("_", " ")
+    return f"{text}: {', '.join(leaks)}" if leaks else text
 
 
 def _header(fig, record):

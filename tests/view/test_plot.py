@@ -146,3 +146,18 @@ def test_a_missing_matplotlib_names_the_extra(monkeypatch, tmp_path):
     r = CliRunner().invoke(main, ["plot", str(FIXTURES / "demo_call.wav"), "-o", str(tmp_path / "x.png")])
     assert r.exit_code == 1 and "pip install 'callscan[plot]'" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_header_names_the_channel_layout_and_the_leaks():
+    from callscan.view.plot import layout_text
+
+    leak = {"channel_layout": "leak", "leak_into_agent_db": None, "leak_into_agent_delay_ms": None,
+            "leak_into_customer_db": -26.04, "leak_into_customer_delay_ms": 12.0}
+    assert layout_text(leak) == "leak: into customer -26.0 dB @ 12 ms"
+    room = {"channel_layout": "shared_room", "leak_into_agent_db": -5.6, "leak_into_agent_delay_ms": None,
+            "leak_into_customer_db": -4.3, "leak_into_customer_delay_ms": None}
+    assert layout_text(room) == "shared room: into agent -5.6 dB, into customer -4.3 dB"
+    assert layout_text({"channel_layout": "dual_mono"}) == "dual mono"
+    assert header_lines({"call_id": "c", "duration_s": 1.0, "mode": "stereo", "codec": "WAV/PCM_16",
+                         "channel_layout": "separate"})[0].endswith("WAV/PCM_16   separate")
+    assert "layout" not in header_lines({"call_id": "c"})[0]
