@@ -9,6 +9,7 @@ from callscan._version import __version__
 from callscan.audio import decoding as audio_mod
 from callscan.audio.blocks import MemorySource, open_source
 from callscan.errors import ParameterError
+from callscan.frames.layout import leak_paths, room_warning
 from callscan.frames.passes import frame_features
 from callscan.measures.dead_air import dead_air_measures
 from callscan.measures.hold import hold_measures
@@ -148,12 +149,16 @@ def call_record(audio, frames, params, *, events=False, call_id=None):
         event.setdefault("rate_sps", None)
     leaks = [db for db in frames.leak_db if db is not None]
     record["crosstalk"] = round(max(leaks), 2) if leaks else None
-    for ch, db in enumerate(frames.leak_db):
-        if db is not None:
-            warnings.append(
-                f"channel {ch} carries the other channel's signal at {db:.1f} dB "
-                "(crosstalk or echo); that leak is not counted as speech"
-            )
+    record.update(layout_fields(audio, frames, params))
+    if frames.layout == "shared_room":
+        warnings.append(room_warning(frames.room_db))
+    else:
+        for ch, db in enumerate(frames.leak_db):
+            if db is not None:
+                warnings.append(
+                    f"channel {ch} carries the other channel's signal at {db:.1f} dB "
+                    "(crosstalk or echo); that leak is not counted as speech"
+                )
     record["warnings"] = warnings
     record["engine_version"] = __version__
     record["params_hash"] = params.hash()
@@ -161,6 +166,27 @@ def call_record(audio, frames, params, *, events=False, call_id=None):
     if events:
         record["events"] = sorted(record_events, key=lambda e: (e["start_s"], e["kind"]))
     return record
+
+
+def layout_fields(audio, frames, params):
+    """``channel_layout`` and, per party, the leak of the other party into its channel
+    (``callscan.fields.LAYOUT``).
+
+    A leak's level and delay come from the leak stage (``callscan.frames.layout.leak_paths``);
+    in a shared room the level is the room's coupling and the delay null (no short linear
+    path carries it).
+    """
+    out = {"channel_layout": audio.layout or frames.layout or "separate"}
+    paths = leak_paths(frames) if out["channel_layout"] in ("leak", "shared_room") else []
+    for party, ch in params.party_channels():
+        level = delay = None
+        if out["channel_layout"] == "shared_room":
+            level = frames.room_db[ch]
+        elif ch < len(paths) and paths[ch] is not None:
+            level, delay = paths[ch][0], round(1000 * paths[ch][1], 2)
+        out[f"leak_into_{party}_db"] = None if level is None else round(level, 2)
+        out[f"leak_into_{party}_delay_ms"] = delay
+    return out
 
 
 def call_measures(frames, mode, params, events, warnings=None):

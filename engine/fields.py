@@ -76,8 +76,9 @@ IDENTITY = (
 )
 
 READ = (
-    Field("mode", "string", "", "`stereo` (two parties) or `mono` (one channel, or two identical ones: "
-          "party-separated measures are null).", ("identical_tol",), enum=("stereo", "mono")),
+    Field("mode", "string", "", "`stereo` (two parties) or `mono` (one channel, or two that carry one "
+          "mix: `channel_layout`; party-separated measures are null).", ("identical_tol", "mix.min_corr"),
+          enum=("stereo", "mono")),
     Field("sample_rate", "integer", "Hz", "Sample rate of the input (analysis runs at 8 or 16 kHz)."),
     Field("channels", "integer", "count", "Channels analysed: 2 in stereo mode, 1 in mono mode."),
     Field("codec", "string", "", "Container/encoding as libsndfile names it (`WAV/PCM_16`), or `array`."),
@@ -87,6 +88,20 @@ READ = (
 TRAILER = (
     Field("crosstalk", "number", "dB", "Coupling of the other party's signal into a channel, when a leak "
           "was found (also a warning); null otherwise.", ("crosstalk.min_corr", "crosstalk.min_erle_db")),
+    Field("channel_layout", "string", "", "How the channels carry the parties: `separate` (one party "
+          "each), `leak` (a channel also carries the other party through an echo or crosstalk path, "
+          "found and taken out), `shared_room` (two microphones in one room: each hears both talkers "
+          "through no short linear path; each stretch goes to the channel whose talker stands above "
+          "the other's leak), `dual_mono` (two channels that carry one mix, bit-identical or through "
+          "one gain, delay and polarity: analysed as mono), `mono` (one channel); null for a failed file.",
+          ("mix.min_corr", "mix.max_lag_s", "room.max_coupling_db", "room.margin_db"),
+          enum=("separate", "leak", "shared_room", "dual_mono", "mono")),
+    Field("leak_into_{party}_db", "number", "dB", "Level of the other party's signal in this party's "
+          "channel under that signal's level in its own channel (negative: -26 is 26 dB down); in a "
+          "shared room the room's coupling; null where no leak was found.", ("crosstalk.min_corr",)),
+    Field("leak_into_{party}_delay_ms", "number", "ms", "Bulk delay of that leak behind the other party's "
+          "own channel; null where no leak was found, and in a shared room (no short linear path "
+          "carries it).", ("crosstalk.min_corr",)),
     Field("warnings", "array", "", "Notes on the input and the analysis, one string each."),
     Field("engine_version", "string", "", "callscan version that made the record.", nullable=False),
     Field("params_hash", "string", "", "Hash of every parameter of the analysis (`Params.hash()`).",

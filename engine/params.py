@@ -571,6 +571,35 @@ class MixParams(Checked):
 
 
 @dataclass(frozen=True)
+class RoomParams(Checked):
+    """Two microphones in one room (``callscan.frames.layout``).
+
+    Attributes
+    ----------
+    max_coupling_db : float
+        Each channel hears the other's talker within this many dB of that talker's own
+        channel (``callscan.audio.dual_mono`` segments), dB.
+    max_delay_s : float
+        A leak found later than this is an echo, not the room, s.
+    min_segments : int
+        Segments needed per channel where it is loudest.
+    margin_db : float
+        A channel's frame is its talker's speech only when its level stands this far above
+        what the other channel's leak predicts, dB (at most half the separation of the two
+        talkers' level differences).
+    window_s : float
+        Levels are compared over this window, s (a syllable: the room's reverberation
+        smears a talker's level in the far microphone over time).
+    """
+
+    max_coupling_db: float = param(15.0, "dB", "[0, inf)")
+    max_delay_s: float = param(0.03, "s", "[0, 0.5]")
+    min_segments: int = param(3, "segments", "[1, inf)")
+    margin_db: float = param(5.0, "dB", "[0, inf)")
+    window_s: float = param(0.15, "s", "(0, 10]")
+
+
+@dataclass(frozen=True)
 class Params(Checked):
     """Everything that decides an analysis' numbers.
 
@@ -585,6 +614,8 @@ class Params(Checked):
         the larger channel's peak are the same signal (mono saved as stereo).
     mix : MixParams
         Two channels that carry one mix, bit-identical or not (dual mono).
+    room : RoomParams
+        Two microphones in one room.
     frame, activity, crosstalk, measures, hold, dynamics, quality, rate, agitation
         The parameter groups above.
     """
@@ -593,6 +624,7 @@ class Params(Checked):
     min_duration_s: float = param(1.0, "s", "[0, inf)")
     identical_tol: float = param(1e-3, "share of the peak", "[0, 1)")
     mix: MixParams = field(default_factory=MixParams)
+    room: RoomParams = field(default_factory=RoomParams)
     frame: FrameParams = field(default_factory=FrameParams)
     activity: ActivityParams = field(default_factory=ActivityParams)
     crosstalk: CrosstalkParams = field(default_factory=CrosstalkParams)

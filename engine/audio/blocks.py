@@ -69,6 +69,7 @@ class MemorySource:
         self.path = audio.path
         self.mode = audio.mode
         self.layout = audio.layout
+        self.mix_segments = audio.mix_segments
         self.warnings = audio.warnings
         self.n_samples = audio.samples.shape[1]
 
@@ -110,6 +111,7 @@ class FileSource:
         self._offsets = None  # per-channel DC offset to remove, or None
         self.mode = "stereo" if info.channels == 2 else "mono"
         self.layout = None  # "mono", "dual_mono" or None (``callscan.audio.decoding.Audio.layout``)
+        self.mix_segments = None  # as ``Audio.mix_segments``, after :meth:`settle`
         self.warnings = []
         self.settled = False
         self.bad = 0  # float samples that are NaN, infinite or beyond FLOAT_LIMIT
@@ -252,6 +254,8 @@ class FileSource:
             self.mode, self.layout = "mono", "dual_mono"
             self._keep = self._keep[keep : keep + 1]
             self._offsets = self._offsets[keep : keep + 1]
+        else:
+            self.mix_segments = stats.get("mix")
         return False
 
 

@@ -59,6 +59,9 @@ class Audio:
     layout : str or None
         ``"mono"`` (one channel), ``"dual_mono"`` (two channels that carry one mix, analysed
         as one), or None: two channels, one party each, as far as the samples alone tell.
+    mix_segments : ndarray, shape (n, 4), optional
+        For two channels analysed as two: the segments of ``callscan.audio.dual_mono`` (how the
+        waveforms of the two channels relate where each is loudest).
     """
 
     samples: np.ndarray
@@ -69,6 +72,7 @@ class Audio:
     mode: str = "stereo"
     warnings: list = field(default_factory=list)
     layout: str | None = None
+    mix_segments: np.ndarray | None = None
 
     @property
     def channels(self):
@@ -94,26 +98,29 @@ def _to_analysis_rate(samples, rate, warnings):
 
 
 def _mono_check(samples, rate, tol, mix, warnings):
-    """The channel layout known from the samples alone (``"mono"``, ``"dual_mono"``, or None for
-    two channels of two parties so far) and the samples (one channel when the file is mono in effect)."""
+    """``(layout, samples, segments)``: the channel layout known from the samples alone
+    (``"mono"``, ``"dual_mono"``, or None for two channels of two parties so far), the samples
+    (one channel when the file is mono in effect) and, for two parties, the segments of
+    ``callscan.audio.dual_mono``."""
     if samples.shape[0] == 1:
         warnings.append(MONO_WARNING)
-        return "mono", samples
+        return "mono", samples, None
     a, b = samples[0], samples[1]
     peak = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if a.size else 0.0
     if peak > 0 and same_signal(peak, float(np.max(np.abs(a - b))), tol):
         warnings.append(SAME_SIGNAL_WARNING)
-        return "dual_mono", samples[:1]
+        return "dual_mono", samples[:1], None
     mix = mix or MixParams()
     segments = MixSegments(rate, mix)
     for start in range(0, samples.shape[1], segments.round):
         segments.add(samples[:, start : start + segments.round])
-    found = one_mix(segments.finish(), rate, mix)
+    rows = segments.finish()
+    found = one_mix(rows, rate, mix)
     if found is not None:
         warnings.append(one_mix_warning(found, rate))
         keep = louder_channel(found)
-        return "dual_mono", samples[keep : keep + 1]
-    return None, samples
+        return "dual_mono", samples[keep : keep + 1], None
+    return None, samples, rows
 
 
 def decode(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
@@ -328,6 +335,6 @@ def _finish(samples, rate, codec, path, warnings, identical_tol, mix):
             warnings.append(no_signal_warning(ch))
     samples = _remove_dc(samples, warnings)
     samples, analysis_rate = _to_analysis_rate(samples, rate, warnings)
-    layout, samples = _mono_check(samples, analysis_rate, identical_tol, mix, warnings)
+    layout, samples, segments = _mono_check(samples, analysis_rate, identical_tol, mix, warnings)
     mode = "stereo" if layout is None else "mono"
-    return Audio(samples, analysis_rate, rate, codec, path, mode, warnings, layout)
+    return Audio(samples, analysis_rate, rate, codec, path, mode, warnings, layout, segments)

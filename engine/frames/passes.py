@@ -11,6 +11,7 @@ import numpy as np
 from callscan.audio.blocks import MemorySource, block_frames
 from callscan.audio.decoding import Audio
 from callscan.audio.dual_mono import MixSegments
+from callscan.frames.layout import in_one_room, leak_paths, room_activity
 from callscan.frames.leak import leak_activity
 from callscan.kernels import framing
 from callscan.kernels.activity import speech_activity
@@ -58,6 +59,10 @@ class Frames:
         Fundamental frequency, Hz; NaN where unvoiced (``callscan.kernels.pitch``).
     voiced : ndarray, shape (channels, n_frames), bool, optional
         Voicing decision.
+    layout : str, optional
+        For two channels, ``separate``, ``leak`` or ``shared_room`` (``callscan.frames.layout``).
+    room_db : list of float, optional
+        In a shared room, per channel, the coupling of the other channel's talker into it, dB.
     """
 
     hop_s: float
@@ -73,6 +78,8 @@ class Frames:
     hammarberg_db: np.ndarray = None
     f0_hz: np.ndarray = None
     voiced: np.ndarray = None
+    layout: str = None
+    room_db: list = None
 
     @property
     def leak_db(self):
@@ -187,8 +194,17 @@ def frame_features(source, params):
     loud = [f[2] for f in first]
     del first
     leak = [None] * energy.shape[0]
+    layout = room_db = None
     if energy.shape[0] == 2:
+        heard = speech.copy()
         leak = leak_activity(source, energy, half, loud, speech, floor, params, hop, win, context)
+        paths = leak_paths(Frames(hop_s, energy, floor, speech, leak))
+        layout = "leak" if any(p is not None for p in paths) else "separate"
+        if in_one_room(getattr(source, "mix_segments", None), paths, params.mix, params.room):
+            room_db = room_activity(energy, half, heard, loud, speech, params, hop_s)
+            if room_db is not None:
+                layout = "shared_room"
+        del heard
     del half, lv.half
     hp = params.hold
     active = np.stack([hold_active(s, e, hp) for s, e in zip(speech, energy)])
@@ -236,6 +252,8 @@ def frame_features(source, params):
         hammarberg_db=hammarberg_db,
         f0_hz=f0_hz,
         voiced=voiced,
+        layout=layout,
+        room_db=room_db,
     )
 
 
