@@ -164,6 +164,34 @@ class HoldParams:
         5th percentile, digital silence left out) are examined: the adaptive
         noise floor of the speech activity stage climbs onto music that lasts
         longer than its window, so long hold music is no longer "speech", dB.
+    long_window_s : float
+        Window of the music score (``callscan.kernels.music``: low-energy share,
+        syllabic modulation, dip and steady shares), s.
+    long_step_s : float
+        The music score is evaluated this often, s.
+    long_band_hz : tuple of float
+        Syllabic modulation band of the envelope, Hz.
+    long_beat_s : tuple of float
+        Lags of the rhythm autocorrelation of the onset envelope, s (60-200 beats a minute).
+    long_low_ratio : float
+        Low-energy frames are under this share of the window's mean power.
+    long_weights : tuple of float
+        Weights of the low-energy share, log10 modulation, dip share, steady share
+        and rhythm in the music score (a logistic model fitted on half of the
+        recorded music tracks and half of the real speech recordings; the other
+        halves are held out, ``benchmarks.hold_accuracy``).
+    long_bias : float
+        Bias of the music score.
+    long_smooth_s : float
+        A frame is music-like where the mean music score within this of it is positive, s.
+    long_edge_s : float
+        Taken off both ends of each music-like run, s.
+    long_gap_s : float
+        Gaps in a channel's sound shorter than this are bridged before the music
+        score judges the stretch, s.
+    long_min_s : float
+        Shortest stretch of sound with no other party speaking that the music score
+        judges, and shortest music-like stretch it keeps, s.
     """
 
     win_s: float = 0.032
@@ -182,6 +210,17 @@ class HoldParams:
     tone_min_s: float = 0.3
     bridge_s: float = 5.0
     sound_db: float = 10.0
+    long_window_s: float = 6.0
+    long_step_s: float = 0.1
+    long_band_hz: tuple = (3.0, 8.0)
+    long_beat_s: tuple = (0.3, 1.0)
+    long_low_ratio: float = 0.5
+    long_weights: tuple = (-1.99, -9.932, 3.764, 4.85, 60.15)
+    long_bias: float = -24.48
+    long_smooth_s: float = 3.0
+    long_edge_s: float = 1.5
+    long_gap_s: float = 1.0
+    long_min_s: float = 10.0
 
 
 @dataclass(frozen=True)
