@@ -11,7 +11,7 @@ from callscan.audio.blocks import MemorySource, open_source
 from callscan.errors import ParameterError
 from callscan.frames.layout import leak_paths, room_warning
 from callscan.frames.passes import frame_features
-from callscan.measures.dead_air import dead_air_measures
+from callscan.measures.dead_air import dead_air_measures, sustained_sound
 from callscan.measures.hold import hold_measures
 from callscan.measures.interruptions import classify, interruption_measures, party_segments
 from callscan.measures.pitch import pitch_measures
@@ -250,6 +250,9 @@ def call_measures(frames, mode, params, events, warnings=None):
     if warnings is not None:
         warnings += notes
     silence = ~speaking & ~on_hold
+    if frames.energy_db is not None:
+        hp = params.hold
+        silence &= ~sustained_sound(frames.energy_db, hop_s, hp.sound_db, hp.long_gap_s, mp.dead_air_min_s)
     dead, dead_events = dead_air_measures(
         silence, bounds, hop_s, out["span_s"], mp.dead_air_min_s, mp.dead_air_extra_s
     )

@@ -201,6 +201,34 @@ class HoldParams(Checked):
         5th percentile, digital silence left out) are examined: the adaptive
         noise floor of the speech activity stage climbs onto music that lasts
         longer than its window, so long hold music is no longer "speech", dB.
+    long_window_s : float
+        Window of the music score (``callscan.kernels.music``: low-energy share,
+        syllabic modulation, dip and steady shares), s.
+    long_step_s : float
+        The music score is evaluated this often, s.
+    long_band_hz : tuple of float
+        Syllabic modulation band of the envelope, Hz.
+    long_beat_s : tuple of float
+        Lags of the rhythm autocorrelation of the onset envelope, s (60-200 beats a minute).
+    long_low_ratio : float
+        Low-energy frames are under this share of the window's mean power.
+    long_weights : tuple of float
+        Weights of the low-energy share, log10 modulation, dip share, steady share
+        and rhythm in the music score (a logistic model fitted on half of the
+        recorded music tracks and half of the real speech recordings; the other
+        halves are held out, ``benchmarks.hold_accuracy``).
+    long_bias : float
+        Bias of the music score.
+    long_smooth_s : float
+        A frame is music-like where the mean music score within this of it is positive, s.
+    long_edge_s : float
+        Taken off both ends of each music-like run, s.
+    long_gap_s : float
+        Gaps in a channel's sound shorter than this are bridged before the music
+        score judges the stretch, s.
+    long_min_s : float
+        Shortest stretch of sound with no other party speaking that the music score
+        judges, and shortest music-like stretch it keeps, s.
     """
 
     win_s: float = param(0.032, "s", "(0, 1]")
@@ -219,6 +247,17 @@ class HoldParams(Checked):
     tone_min_s: float = param(0.3, "s", "[0, inf)")
     bridge_s: float = param(5.0, "s", "[0, inf)")
     sound_db: float = param(10.0, "dB", "[0, inf)")
+    long_window_s: float = param(6.0, "s", "(0, 60]")
+    long_step_s: float = param(0.1, "s", "(0, 10]")
+    long_band_hz: tuple = param((3.0, 8.0), "Hz", "(0, 50]")
+    long_beat_s: tuple = param((0.3, 1.0), "s", "(0, 10]")
+    long_low_ratio: float = param(0.5, "share of the mean power", "(0, 1]")
+    long_weights: tuple = param((-1.99, -9.932, 3.764, 4.85, 60.15), "", increasing=False)
+    long_bias: float = param(-24.48, "")
+    long_smooth_s: float = param(3.0, "s", "[0, 60]")
+    long_edge_s: float = param(1.5, "s", "[0, 60]")
+    long_gap_s: float = param(1.0, "s", "[0, 60]")
+    long_min_s: float = param(10.0, "s", "[0, 3600]")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ class Spec:
         The only values allowed, when given (the range is then unused).
     length : int or None
         Number of items of a tuple (None: any number).
+    increasing : bool
+        Whether a tuple's items must be strictly increasing (a band, a list of thresholds);
+        False for a tuple of weights.
     """
 
     unit: str
@@ -58,6 +61,7 @@ class Spec:
     kind: type = float
     choices: tuple | None = None
     length: int | None = None
+    increasing: bool = True
 
     def range_text(self):
         """The allowed values in words: ``> 0``, ``[0, 1]``, ``0 or 1``, ``any``."""
@@ -79,7 +83,7 @@ class Spec:
         text = self.range_text()
         if self.kind is tuple:
             size = f"{self.length} " if self.length is not None else ""
-            text = f"{size}increasing values, each {text}"
+            text = f"{size}{'increasing ' if self.increasing else ''}values, each {text}"
         return f"{text} {self.unit}".rstrip()
 
     def contains(self, x):
@@ -106,7 +110,7 @@ class Spec:
                 raise self._error(name, value, "has a value out of range")
             if self.length is not None and len(items) != self.length:
                 raise self._error(name, value, f"must hold {self.length} values, not {len(items)}")
-            if any(b <= a for a, b in zip(items, items[1:])):
+            if self.increasing and any(b <= a for a, b in zip(items, items[1:])):
                 raise self._error(name, value, "must be strictly increasing")
             return items
         return self._number(name, value, self.kind)
@@ -141,7 +145,7 @@ def _parse_range(text):
     return low, high, text[0] == "(", text[-1] == ")"
 
 
-def param(default, unit, range=None, *, choices=None, length="default"):
+def param(default, unit, range=None, *, choices=None, length="default", increasing=True):
     """A dataclass field with its default and its :class:`Spec`.
 
     Parameters
@@ -158,6 +162,8 @@ def param(default, unit, range=None, *, choices=None, length="default"):
         The only values allowed (instead of a range).
     length : int or None, optional
         For a tuple: the number of items (default: that of ``default``; None: any).
+    increasing : bool, optional
+        For a tuple: whether its items must be strictly increasing (default True).
     """
     low, high, low_open, high_open = _parse_range(range) if range else (-math.inf, math.inf, True, True)
     kind = type(default)
@@ -165,7 +171,7 @@ def param(default, unit, range=None, *, choices=None, length="default"):
         length = len(default) if length == "default" else length
     else:
         length = None
-    spec = Spec(unit, low, high, low_open, high_open, kind, choices, length)
+    spec = Spec(unit, low, high, low_open, high_open, kind, choices, length, increasing)
     return field(default=default, metadata={"spec": spec})
 
 

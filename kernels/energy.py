@@ -281,3 +281,21 @@ def subtract_offset(x, offset):
     """
     _subtract_live(x, np.float32(offset))
 
+
+
+def sounding(energy_db, above_db):
+    """Frames more than ``above_db`` above the channel's quietest level (the 5th percentile of
+    its finite frame levels: digital silence left out), shape (n,), bool.
+
+    Parameters
+    ----------
+    energy_db : ndarray, shape (n,)
+        Frame levels, dBFS.
+    above_db : float
+        dB.
+    """
+    energy_db = np.asarray(energy_db)
+    valid = energy_db[np.isfinite(energy_db)]
+    if not valid.size:
+        return np.zeros(energy_db.shape[0], dtype=bool)
+    return energy_db > np.percentile(valid, 5) + above_db

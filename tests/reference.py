@@ -227,3 +227,26 @@ def running_median5(e):
     e = np.asarray(e, np.float64)
     n = len(e)
     return np.array([np.median(e[max(0, i - 2) : min(n, i + 3)]) for i in range(n)])
+
+
+def music_features(level_db, dipped, steady, c, half, band_hz, beat_frames, hop_s, low_ratio=0.5):
+    """The five shares of ``callscan.kernels.music`` at frame ``c``, from their definitions
+    (the envelope's band power by an explicit DFT, the rhythm by ``np.correlate``)."""
+    n = len(level_db)
+    lo, hi = max(0, c - half), min(n, c + half + 1)
+    m = hi - lo
+    p = 10.0 ** (np.asarray(level_db[lo:hi], np.float64) / 10)
+    a = np.sqrt(p)
+    lster = np.mean(p < low_ratio * p.mean())
+    h = 0.5 - 0.5 * np.cos(2 * np.pi * (np.arange(m) + 0.5) / m)
+    spec = np.abs(np.fft.fft((a - a.mean()) * h)) ** 2
+    k = np.arange(m)
+    band = (k >= max(1, np.ceil(band_hz[0] * hop_s * m))) & (k <= min(m // 2, np.floor(band_hz[1] * hop_s * m)))
+    m4 = 2 * spec[band].sum() / (m * np.sum(h**2) * a.mean() ** 2)
+    amp = np.sqrt(10.0 ** (np.asarray(level_db, np.float64) / 10))
+    d = np.array([max(0.0, amp[j] - amp[j - 1]) if j >= 1 else 0.0 for j in range(lo, hi)])
+    d -= d.mean()
+    r = np.correlate(d, d, "full")[m - 1 :] / np.sum(d * d)
+    lags = np.arange(beat_frames[0], min(beat_frames[1], m - 1) + 1)
+    rhythm = max(0.0, r[lags].max()) if lags.size else 0.0
+    return np.array([lster, np.log10(m4 + 0.01), np.mean(dipped[lo:hi]), np.mean(steady[lo:hi]), rhythm])

@@ -70,7 +70,7 @@ def inside(spec):
     if spec.kind is tuple:
         size = spec.length
         return st.lists(number, min_size=size if size is not None else 0, max_size=size if size is not None else 4,
-                        unique=True).map(lambda v: tuple(sorted(v)))
+                        unique=True).map(lambda v: tuple(sorted(v)) if spec.increasing else tuple(v))
     return number
 
 
@@ -102,8 +102,9 @@ def outside(spec):
         n = spec.length or 2
         good = tuple(float(i + 1) for i in range(n))  # in range for every tuple field here
         bad_items = [s.map(lambda v, n=n: (v,) * n if n == 1 else (v, *good[1:])) for s in numbers]
-        bad_items += [st.just(tuple(reversed(good))) if n > 1 else st.just(good + good),  # not increasing
-                      st.just((float("nan"),) * n), st.just(("a",) * n)]
+        if spec.increasing:
+            bad_items.append(st.just(tuple(reversed(good))) if n > 1 else st.just(good + good))  # not increasing
+        bad_items += [st.just((float("nan"),) * n), st.just(("a",) * n)]
         if spec.length is not None:
             bad_items.append(st.just(good + (99.0,)))  # one value too many
         return st.one_of(*wrong, *bad_items)
@@ -253,7 +254,8 @@ def toml_bad_values(spec, default):
         return [1, "yes", 0.5]
     if spec.kind is tuple:
         n = len(default) or 2
-        return [[-1.0] * n, [float("nan")] * n, [float("inf")] * n, "300, 3400", [True] * n]
+        bad = [[float("nan")] * n, [float("inf")] * n, "300, 3400", [True] * n]
+        return bad + ([[-1.0] * n] if not spec.contains(-1.0) else [])
     bad = [float("nan"), float("inf"), float("-inf"), "1", True]
     if not spec.contains(-1.0):
         bad.append(-1)

@@ -15,8 +15,9 @@ from callscan.frames.layout import in_one_room, leak_paths, room_activity
 from callscan.frames.leak import leak_activity
 from callscan.kernels import framing
 from callscan.kernels.activity import speech_activity
-from callscan.kernels.energy import frame_levels
+from callscan.kernels.energy import frame_levels, sounding
 from callscan.kernels.highpass import highpass
+from callscan.kernels.music import music_like
 from callscan.kernels.pitch import Candidates, F0Tracker
 from callscan.kernels.quality import RunTracker, block_stats
 from callscan.kernels.runs import drop_short, mask_to_runs
@@ -224,6 +225,13 @@ def frame_features(source, params):
                 dip_db=hp.dip_db, max_dip_share=hp.max_dip_share, music_min_s=hp.music_min_s,
                 tone_min_s=hp.tone_min_s,
             )
+            others = np.logical_or.reduce(np.delete(speech, ch, axis=0), axis=0) if speech.shape[0] > 1 else None
+            hold[ch] |= music_like(
+                energy[ch], sp["stability"][ch], active[ch], others, hop_s, dip_window_s=hp.dip_window_s,
+                dip_db=hp.dip_db, window_s=hp.long_window_s, step_s=hp.long_step_s, band_hz=hp.long_band_hz,
+                beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights, bias=hp.long_bias,
+                smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s, min_s=hp.long_min_s,
+            )
         if hold[ch].any():
             speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
             if pp.gate:  # the tracker is gated by speech: track again without the hold frames
@@ -259,12 +267,8 @@ def frame_features(source, params):
 
 def hold_active(speech, energy, hp):
     """Frames with sound in them: speech, or more than ``hp.sound_db`` above the 5th
-    percentile of the finite frame levels."""
-    active = speech.copy()
-    valid = energy[np.isfinite(energy)]
-    if valid.size:
-        active |= energy > np.percentile(valid, 5, overwrite_input=True) + hp.sound_db
-    return active
+    percentile of the finite frame levels (``callscan.kernels.energy.sounding``)."""
+    return speech | sounding(energy, hp.sound_db)
 
 
 def hold_wanted(active, hop_s, hp):

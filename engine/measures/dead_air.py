@@ -4,7 +4,11 @@ Definition
 ----------
 A dead-air stretch is a run of frames inside the span where neither party
 speaks, lasting at least ``dead_air_min_s`` (3 s: Amazon Contact Lens non-talk
-time, NICE notable silence) and not on hold. Silence before the first onset or
+time, NICE notable silence), not on hold and silent: a stretch where a channel
+keeps sounding (:func:`sustained_sound`: more than ``hold.sound_db`` above its
+quietest level for ``dead_air_min_s`` or longer, gaps under ``hold.long_gap_s``
+bridged) is not dead air, whatever the sound is (music that the hold check did
+not recognise, a machine, a television). Silence before the first onset or
 after the last offset never counts, so adding ring time or a tail changes
 nothing.
 
@@ -19,11 +23,14 @@ nothing.
 import numpy as np
 
 from callscan.fields import Field
+from callscan.kernels.energy import sounding
+from callscan.kernels.runs import bridge_gaps, drop_short
 from callscan.measures.spans import intervals_s
 
 FIELDS = (
     Field("dead_air_count", "integer", "count", "Mutual silences inside the span lasting at least "
-          "`dead_air_min_s`, hold left out.", ("measures.dead_air_min_s",), "Contact Lens, NICE (3 s)"),
+          "`dead_air_min_s`, hold and sustained sound left out.", ("measures.dead_air_min_s", "hold.sound_db"),
+          "Contact Lens, NICE (3 s)"),
     Field("dead_air_s", "number", "s", "Total length of those silences.", ("measures.dead_air_min_s",)),
     Field("dead_air_share", "number", "share 0-1", "Dead air as a share of the span.",
           ("measures.dead_air_min_s",)),
@@ -36,6 +43,29 @@ FIELDS = (
     Field("dead_air_count_10s", "integer", "count", "Mutual silences of at least 10 s.",
           ("measures.dead_air_extra_s",), "Observe.AI"),
 )
+
+
+def sustained_sound(energy_db, hop_s, above_db, gap_s, min_s):
+    """Frames where some channel keeps sounding: more than ``above_db`` over its quietest level
+    (``callscan.kernels.energy.sounding``), gaps shorter than ``gap_s`` bridged, for at least
+    ``min_s``.
+
+    Parameters
+    ----------
+    energy_db : ndarray, shape (channels, n_frames)
+        Frame levels, dBFS.
+    hop_s, above_db, gap_s, min_s : float
+        Frame hop (s), level over the quietest (dB), gap and least length (s).
+
+    Returns
+    -------
+    ndarray, shape (n_frames,), bool
+    """
+    out = np.zeros(energy_db.shape[1], dtype=bool)
+    for e in energy_db:
+        loud = bridge_gaps(sounding(e, above_db), max(0, int(round(gap_s / hop_s))))
+        out |= drop_short(loud, max(1, int(round(min_s / hop_s))))
+    return out
 
 
 def dead_air_measures(silence, bounds, hop_s, span_s, min_s, extra_s=(5.0, 10.0)):

@@ -1,0 +1,270 @@
+"""Music against speech over stretches of seconds, from frame levels and spectral steadiness.
+
+The steadiness check (``callscan.kernels.steadiness``) finds music whose spectrum holds
+still for most of two seconds. Recorded music often does not: drums, fast runs, a
+lead with vibrato and sparse notes with gaps change the spectrum as often as speech
+does. What still tells them apart, whatever the instruments, is how the loudness
+moves over several seconds (Saunders 1996; Scheirer & Slaney 1997; Lu, Zhang & Jiang
+2002). Speech is a string of syllables, 3-8 a second, each rising out of and falling
+back into near-silence, with pauses between phrases; music keeps sounding.
+Four shares over a centred window of ``half`` frames each side, clipped to the signal:
+
+low-energy share ``lster``
+    Share of the window's frames whose power is under ``low_ratio`` times the
+    window's mean power (the "percentage of low-energy frames" of Scheirer & Slaney
+    1997 and Saunders 1996; the low short-time energy ratio of Lu et al. 2002, with
+    ``low_ratio = 0.5``). Speech 0.45-0.9, music mostly under 0.4.
+modulation ``log10(m4 + 0.01)``
+    ``m4`` is the power of the frame amplitude envelope ``a = sqrt(power)`` in the
+    syllabic band ``band_lo..band_hi`` (3-8 Hz, Hann-windowed DFT over the window)
+    relative to the squared mean envelope: ``m4 = 2 sum_k |A_k|^2 / (N sum h^2 mean(a)^2)``
+    (the "4 Hz modulation energy" of Scheirer & Slaney 1997, normalised so that it
+    does not grow with the window). Speech modulates its envelope deeply at the
+    syllable rate; held notes barely, beats less deeply.
+dip share
+    Share of frames that are dips (``callscan.kernels.steadiness.dips``: valleys
+    between syllables).
+steady share
+    Share of spectrally steady frames (``callscan.kernels.steadiness``).
+
+The score of a frame is ``bias + w . (lster, modulation, dip share, steady share)``: a
+logistic model whose weights are parameters (``callscan.params.HoldParams``), fitted
+on recorded music and real speech; the frame is music-like where the score is
+positive. Scores are evaluated every ``step`` frames and each frame takes the value
+of the evaluation at or before it.
+"""
+
+import numpy as np
+
+from callscan.kernels._jit import kernel
+
+
+@kernel
+def _music_score(level_db, dipped, steady, at, half, k_lo, k_hi, lag_lo, lag_hi, low_ratio, weights, bias, out):
+    n = level_db.shape[0]
+    dip_cum = np.zeros(n + 1)
+    steady_cum = np.zeros(n + 1)
+    power = np.empty(n)
+    amp = np.empty(n)
+    for i in range(n):
+        dip_cum[i + 1] = dip_cum[i] + (1.0 if dipped[i] else 0.0)
+        steady_cum[i + 1] = steady_cum[i] + (1.0 if steady[i] else 0.0)
+        power[i] = 10.0 ** (np.float64(level_db[i]) / 10.0)
+        amp[i] = np.sqrt(power[i])
+    v = np.empty(2 * half + 1)
+    for t in range(at.shape[0]):
+        c = at[t]
+        lo = max(0, c - half)
+        hi = min(n, c + half + 1)
+        m = hi - lo
+        mean_p = 0.0
+        mean_a = 0.0
+        for j in range(lo, hi):
+            mean_p += power[j]
+            mean_a += amp[j]
+        mean_p /= m
+        mean_a /= m
+        low = 0
+        for j in range(lo, hi):
+            if power[j] < low_ratio * mean_p:
+                low += 1
+        # the Hann-windowed envelope, its power in DFT bins kl..kh (bin k is k / (m hop) Hz),
+        # the phasor advanced by rotation
+        hann_sq = 0.0
+        for j in range(m):
+            h = 0.5 - 0.5 * np.cos(2.0 * np.pi * (j + 0.5) / m)
+            hann_sq += h * h
+            v[j] = (amp[lo + j] - mean_a) * h
+        kl = max(1, int(np.ceil(k_lo * m)))
+        kh = min(m // 2, int(np.floor(k_hi * m)))
+        mod = 0.0
+        for k in range(kl, kh + 1):
+            step_re = np.cos(2.0 * np.pi * k / m)
+            step_im = -np.sin(2.0 * np.pi * k / m)
+            z_re = 1.0
+            z_im = 0.0
+            re = 0.0
+            im = 0.0
+            for j in range(m):
+                re += v[j] * z_re
+                im += v[j] * z_im
+                nr = z_re * step_re - z_im * step_im
+                z_im = z_re * step_im + z_im * step_re
+                z_re = nr
+            mod += re * re + im * im
+        m4 = 0.0
+        if mean_a > 0.0:
+            m4 = 2.0 * mod / (m * hann_sq * mean_a * mean_a)
+        # rhythm: the largest normalised autocorrelation of the onset envelope (rises of the
+        # amplitude, half-wave rectified) at lags lag_lo..lag_hi frames
+        mean_d = 0.0
+        for j in range(m):
+            d = amp[lo + j] - amp[lo + j - 1] if lo + j >= 1 else 0.0
+            v[j] = d if d > 0.0 else 0.0
+            mean_d += v[j]
+        mean_d /= m
+        energy = 0.0
+        for j in range(m):
+            v[j] -= mean_d
+            energy += v[j] * v[j]
+        rhythm = 0.0
+        if energy > 0.0:
+            for lag in range(lag_lo, min(lag_hi, m - 1) + 1):
+                acc = 0.0
+                for j in range(m - lag):
+                    acc += v[j] * v[j + lag]
+                r = acc / energy
+                if r > rhythm:
+                    rhythm = r
+        out[t] = (bias + weights[0] * (low / m) + weights[1] * np.log10(m4 + 0.01)
+                  + weights[2] * ((dip_cum[hi] - dip_cum[lo]) / m)
+                  + weights[3] * ((steady_cum[hi] - steady_cum[lo]) / m) + weights[4] * rhythm)
+
+
+def music_score(level_db, dipped, steady, want, hop_s, *, window_s, step_s, band_hz, beat_s, low_ratio, weights, bias):
+    """Music score of the wanted frames (module docstring).
+
+    Parameters
+    ----------
+    level_db : ndarray, shape (n,)
+        Frame levels, dBFS (raised to the absolute floor: no ``-inf``).
+    dipped, steady : ndarray, shape (n,), bool
+        Dips and spectrally steady frames.
+    want : ndarray, shape (n,), bool
+        Frames whose score is wanted; the score is evaluated on every ``step_s`` grid
+        frame that a wanted frame takes its value from.
+    hop_s : float
+        Frame hop, s.
+    window_s, step_s : float
+        Window length and evaluation step, s.
+    band_hz : (float, float)
+        Syllabic modulation band, Hz.
+    beat_s : (float, float)
+        Lags of the rhythm autocorrelation, s.
+    low_ratio : float
+        Low-energy frames are under this share of the window's mean power.
+    weights : sequence of 5 float
+        Weights of the low-energy share, log modulation, dip share, steady share and rhythm.
+    bias : float
+
+    Returns
+    -------
+    ndarray, shape (n,), float64
+        The score (``-inf`` where not wanted).
+    """
+    level_db = np.ascontiguousarray(level_db, dtype=np.float32)
+    n = level_db.shape[0]
+    out = np.full(n, -np.inf)
+    if n == 0 or not np.any(want):
+        return out
+    step = max(1, int(round(step_s / hop_s)))
+    half = max(1, int(round(window_s / hop_s / 2)))
+    idx = np.flatnonzero(want)
+    grid = np.unique(idx - idx % step)
+    scores = np.empty(grid.size)
+    # bins are in cycles per window: Hz times the window's duration
+    _music_score(level_db, np.ascontiguousarray(dipped, dtype=np.bool_), np.ascontiguousarray(steady, dtype=np.bool_),
+                 grid.astype(np.int64), half, band_hz[0] * hop_s, band_hz[1] * hop_s,
+                 max(1, int(round(beat_s[0] / hop_s))), max(1, int(round(beat_s[1] / hop_s))), float(low_ratio),
+                 np.asarray(weights, dtype=np.float64), float(bias), scores)
+    out[idx] = scores[np.searchsorted(grid, idx - idx % step)]
+    return out
+
+
+def music_stretches(active, others, hop_s, gap_s, min_s):
+    """Stretches the music score judges: sound on this channel (gaps shorter than ``gap_s``
+    bridged) while no other party speaks, lasting at least ``min_s``.
+
+    Parameters
+    ----------
+    active : ndarray, shape (n,), bool
+        Frames with sound on this channel.
+    others : ndarray, shape (n,), bool, or None
+        Frames where another party speaks (None in mono mode).
+    hop_s, gap_s, min_s : float
+        Frame hop, longest gap bridged and shortest stretch, s.
+
+    Returns
+    -------
+    ndarray, shape (n,), bool
+    """
+    from callscan.kernels.runs import bridge_gaps, drop_short
+
+    want = bridge_gaps(np.asarray(active, dtype=np.bool_), max(0, int(round(gap_s / hop_s))))
+    if others is not None:
+        want &= ~np.asarray(others, dtype=np.bool_)
+    return drop_short(want, max(1, int(round(min_s / hop_s))))
+
+
+def music_like(level_db, steady, active, others, hop_s, *, dip_window_s, dip_db, window_s, step_s, band_hz,
+               beat_s, low_ratio, weights, bias, smooth_s, edge_s, gap_s, min_s):
+    """Frames of sound that score as music over ``window_s`` (module docstring).
+
+    Only stretches of at least ``min_s`` with no other party speaking are scored
+    (:func:`music_stretches`); a frame is music-like where the mean score within
+    ``smooth_s`` of it (inside its stretch) is positive, and music-like runs shorter
+    than ``min_s`` are dropped, then ``edge_s`` comes off both ends of each run (a window
+    that reaches across the end of the music reads partly what lies beyond):
+    hold is a "turn" of tens of seconds the other party never answers, and no phrase
+    of speech is judged on its own.
+
+    Parameters
+    ----------
+    level_db : ndarray, shape (n,)
+        Frame levels, dBFS (``-inf`` allowed: raised to -120 dBFS).
+    steady : ndarray, shape (n,), bool
+        Spectrally steady frames (``callscan.kernels.steadiness``).
+    active : ndarray, shape (n,), bool
+        Frames with sound.
+    others : ndarray, shape (n,), bool, or None
+        Frames where another party speaks.
+    hop_s : float
+        Frame hop, s.
+    dip_window_s, dip_db, window_s, step_s, band_hz, beat_s, low_ratio, weights, bias, smooth_s, edge_s, gap_s,
+    min_s
+        See ``callscan.params.HoldParams`` (``dip_*``, ``long_*``).
+
+    Returns
+    -------
+    ndarray, shape (n,), bool
+    """
+    from callscan.kernels.runs import drop_short
+    from callscan.kernels.steadiness import dips
+
+    level = np.maximum(np.asarray(level_db, dtype=np.float32), np.float32(-120.0))
+    want = music_stretches(active, others, hop_s, gap_s, min_s)
+    if not want.any():
+        return want
+    dipped = dips(level, int(round(dip_window_s / hop_s / 2)), dip_db)
+    score = music_score(level, dipped, steady, want, hop_s, window_s=window_s, step_s=step_s, band_hz=band_hz,
+                        beat_s=beat_s, low_ratio=low_ratio, weights=weights, bias=bias)
+    score = run_means(score, want, max(0, int(round(smooth_s / hop_s))))
+    music = drop_short(want & (score > 0.0), max(1, int(round(min_s / hop_s))))
+    return erode(music, max(0, int(round(edge_s / hop_s))))
+
+
+def erode(mask, frames):
+    """``mask`` with ``frames`` frames taken off both ends of each run (runs that vanish go)."""
+    from callscan.kernels.runs import mask_to_runs
+
+    out = np.zeros_like(mask)
+    starts, ends = mask_to_runs(mask)
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        if b - a > 2 * frames:
+            out[a + frames : b - frames] = True
+    return out
+
+
+def run_means(x, mask, half):
+    """Moving mean of ``x`` over ``half`` frames each side, inside each run of ``mask`` (elsewhere
+    ``-inf``), shape (n,), float64."""
+    from callscan.kernels.runs import mask_to_runs
+
+    out = np.full(x.shape[0], -np.inf)
+    starts, ends = mask_to_runs(mask)
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        c = np.concatenate(([0.0], np.cumsum(x[a:b])))
+        i = np.arange(b - a)
+        lo, hi = np.maximum(0, i - half), np.minimum(b - a, i + half + 1)
+        out[a:b] = (c[hi] - c[lo]) / (hi - lo)
+    return out

@@ -1,0 +1,194 @@
+"""Music against speech over long stretches (``callscan.kernels.music``).
+
+The score against a plain-NumPy reference; then whole calls: synthetic music that the
+two-second steadiness check misses (a drum pattern, held chords that step, a gliding
+lead over a beat) is hold; the fixture calls' speech is not; and, where the music cache
+is present (``benchmarks.music``), excerpts of real tracks cut at test time with a seed.
+"""
+
+import numpy as np
+import pytest
+
+from benchmarks import music
+from callscan.analyze import analyze_call
+from callscan.kernels.music import erode, music_like, music_score, run_means
+from callscan.params import Params
+from fixtures import hold_calls
+from tests import reference
+
+SR = hold_calls.SR
+HOP = 0.01
+
+
+def events_mask(rec, kind, n):
+    m = np.zeros(n, bool)
+    for e in rec["events"]:
+        if e["kind"] == kind:
+            m[int(round(e["start_s"] / HOP)) : int(round(e["end_s"] / HOP))] = True
+    return m
+
+
+def truth_mask(intervals, n):
+    m = np.zeros(n, bool)
+    for s, e in intervals:
+        m[int(round(s / HOP)) : int(round(e / HOP))] = True
+    return m
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_score_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    n = 700
+    level = (-40 + 15 * rng.standard_normal(n)).astype(np.float32)
+    dipped = rng.random(n) < 0.3
+    steady = rng.random(n) < 0.5
+    want = np.zeros(n, bool)
+    want[[0, 5, 350, 699]] = True
+    weights = rng.standard_normal(5)
+    got = music_score(level, dipped, steady, want, HOP, window_s=4.0, step_s=HOP, band_hz=(3.0, 8.0),
+                      beat_s=(0.3, 1.0), low_ratio=0.5, weights=weights, bias=0.25)
+    for c in np.flatnonzero(want):
+        f = reference.music_features(level, dipped, steady, c, 200, (3.0, 8.0), (30, 100), HOP)
+        assert got[c] == pytest.approx(0.25 + weights @ f, rel=1e-6, abs=1e-6), c
+    assert np.all(np.isneginf(got[~want]))
+
+
+def test_score_steps_and_empty():
+    level = np.full(300, -30.0, np.float32)
+    z = np.zeros(300, bool)
+    assert np.all(np.isneginf(music_score(level, z, z, z, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0),
+                                          beat_s=(0.3, 1.0), low_ratio=0.5, weights=np.ones(5), bias=0.0)))
+    want = np.ones(300, bool)
+    got = music_score(level, z, z, want, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0), beat_s=(0.3, 1.0),
+                      low_ratio=0.5, weights=np.ones(5), bias=0.0)
+    assert np.all(got[:10] == got[0]) and np.all(got[10:20] == got[10])  # one evaluation per 0.1 s step
+    assert got[150] == pytest.approx(np.log10(0.01))  # a constant level: no low frames, no modulation, no rhythm
+
+
+def test_run_means_and_erode():
+    x = np.arange(10.0)
+    mask = np.array([1, 1, 1, 0, 1, 1, 1, 1, 1, 0], bool)
+    got = run_means(x, mask, 1)
+    assert got[:3].tolist() == [0.5, 1.0, 1.5] and np.isneginf(got[3]) and got[4:9].tolist() == [4.5, 5, 6, 7, 7.5]
+    assert erode(mask, 1).tolist() == [0, 1, 0, 0, 0, 1, 1, 1, 0, 0]
+
+
+def test_others_speaking_and_short_stretches_are_not_judged():
+    n = 3000
+    rng = np.random.default_rng(3)
+    level = (-30 + 2 * rng.standard_normal(n)).astype(np.float32)
+    steady = np.ones(n, bool)
+    hp = Params().hold
+    kw = dict(dip_window_s=hp.dip_window_s, dip_db=hp.dip_db, window_s=hp.long_window_s, step_s=hp.long_step_s,
+              band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights,
+              bias=hp.long_bias, smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s,
+              min_s=hp.long_min_s)
+    active = np.ones(n, bool)
+    others = np.zeros(n, bool)
+    others[::700] = True  # the other party speaks every 7 s: never 10 s unanswered
+    assert not music_like(level, steady, active, others, HOP, **kw).any()
+    short = np.zeros(n, bool)
+    short[100:900] = True  # 8 s of sound
+    assert not music_like(level, steady, short, None, HOP, **kw).any()
+
+
+# ------------------------------------------------------------- synthetic music in calls
+def drums(n, rng, bpm=112.0):
+    """Kick (a decaying 60-120 Hz sweep), snare (noise burst) and hi-hat (high noise) on a 4/4 grid."""
+    y = np.zeros(n)
+    beat = int(SR * 60 / bpm)
+    t = np.arange(int(0.25 * SR)) / SR
+    kick = np.sin(2 * np.pi * (120 - 200 * t) * t) * np.exp(-t / 0.08)
+    snare = rng.standard_normal(t.size) * np.exp(-t / 0.05)
+    hat = np.diff(rng.standard_normal(t.size + 1)) * np.exp(-t / 0.015)
+    for i, at in enumerate(range(0, n - t.size, beat // 2)):
+        if i % 4 == 0:
+            y[at : at + t.size] += kick
+        if i % 4 == 2:
+            y[at : at + t.size] += 0.7 * snare
+        y[at : at + t.size] += 0.3 * hat
+    return y
+
+
+def chords(n, rng):
+    """Held three-note chords with harmonics, 1.5-2.5 s each, stepping between roots."""
+    y = np.zeros(n)
+    at = 0
+    while at < n:
+        d = int(rng.uniform(1.5, 2.5) * SR)
+        root = 220 * 2 ** (rng.integers(0, 12) / 12)
+        t = np.arange(min(d, n - at)) / SR
+        env = np.minimum(1, t / 0.05) * np.exp(-t / 3.0)
+        for semis in (0, 4, 7):
+            f = root * 2 ** (semis / 12)
+            y[at : at + t.size] += env * sum(np.sin(2 * np.pi * k * f * t) / k for k in (1, 2, 3))
+        at += d
+    return y
+
+
+def glide_lead(n, rng):
+    """A lead with vibrato and bends between notes over a steady beat (``drums``)."""
+    t = np.arange(n) / SR
+    notes = 440 * 2 ** (rng.integers(-5, 8, size=n // (SR // 2) + 2) / 12)
+    f = np.repeat(notes, SR // 2)[:n]
+    f = np.convolve(f, np.ones(400) / 400, mode="same")  # 50 ms bends between notes
+    f *= 2 ** (0.3 / 12 * np.sin(2 * np.pi * 5.5 * t))  # vibrato of 30 cents
+    phase = 2 * np.pi * np.cumsum(f) / SR
+    return np.sin(phase) + 0.4 * np.sin(2 * phase) + 0.5 * drums(n, rng)
+
+
+@pytest.mark.parametrize("kind,base,channel", [(drums, "demo_call", 1), (chords, "interruptions", 0),
+                                               (glide_lead, "busy_call", 1)])
+def test_synthetic_music_is_hold(kind, base, channel):
+    rng = np.random.default_rng(18)
+    sound = kind(30 * SR, rng).astype(np.float32)
+    x, truth = hold_calls.hold_call(base, sound, -24.0, channel, seed=4)
+    rec = analyze_call(x, sample_rate=SR, events=True)
+    n = int(np.ceil(x.shape[1] / (SR * HOP)))
+    want = truth_mask([truth["hold"]], n)
+    recall = np.count_nonzero(events_mask(rec, "hold", n) & want) / np.count_nonzero(want)
+    dead = np.count_nonzero(events_mask(rec, "dead_air", n) & want)
+    assert recall >= 0.8, f"{kind.__name__}: hold recall {recall:.2f}"
+    assert dead == 0, f"{kind.__name__}: {dead} frames of music called dead air"
+
+
+def test_fixture_speech_is_not_hold():
+    speech_frames = held = 0
+    for name in hold_calls.base_calls():
+        x, truth = hold_calls.load_base(name)
+        rec = analyze_call(x, sample_rate=SR, events=True)
+        n = int(np.ceil(x.shape[1] / (SR * HOP)))
+        speech = np.zeros(n, bool)
+        for c in truth["channels"].values():
+            speech |= truth_mask(c["speech"], n)
+        speech_frames += np.count_nonzero(speech)
+        held += np.count_nonzero(speech & events_mask(rec, "hold", n))
+    assert held <= 0.005 * speech_frames, f"{held} of {speech_frames} true speech frames called hold"
+
+
+# ------------------------------------------------------------- real music, cut at test time
+REAL = [0, 4, 9, 14, 16, 20]  # places in benchmarks.music.tracks(): rock, folk, game, ambient, blues, orchestral
+
+
+@pytest.fixture(scope="module")
+def real_tracks():
+    found = music.tracks()
+    if len(found) < max(REAL) + 1:
+        pytest.skip(f"music cache has {len(found)} tracks (python -m benchmarks.music fetches them)")
+    return found
+
+
+@pytest.mark.parametrize("place", REAL)
+def test_real_music_is_hold(real_tracks, place):
+    track = real_tracks[place]
+    sound = music.excerpt(track, 30.0, seed=place)
+    base = ("demo_call", "interruptions", "busy_call")[place % 3]
+    x, truth = hold_calls.hold_call(base, sound, -24.0, place % 2, seed=place)
+    x = hold_calls.through_codec(x, "ulaw")
+    rec = analyze_call(x, sample_rate=SR, events=True)
+    n = int(np.ceil(x.shape[1] / (SR * HOP)))
+    want = truth_mask([truth["hold"]], n)
+    recall = np.count_nonzero(events_mask(rec, "hold", n) & want) / np.count_nonzero(want)
+    dead = np.count_nonzero(events_mask(rec, "dead_air", n) & want)
+    assert recall >= 0.7, f"{track['name']}: hold recall {recall:.2f}"
+    assert dead == 0, f"{track['name']}: {dead} frames called dead air"
