@@ -46,9 +46,9 @@ def leak_paths(frames):
     """Per destination channel, ``(level_db, delay_s)`` of the other channel's leak into it, or None.
 
     ``level_db`` is the leak's level under the talker, dB (negative); ``delay_s`` its bulk delay, s.
-    The leak stage's estimate at lag 0 (``Frames.leak_db``).
+    The leak stage's estimate (``Frames.leak``: ``callscan.frames.leak.LeakPath``).
     """
-    return [None if db is None else (float(db), 0.0) for db in frames.leak_db]
+    return [None if p is None else (float(p.level_db), float(p.delay_s)) for p in frames.leak]
 
 
 def in_one_room(segments, paths, mix, room):
