@@ -212,6 +212,14 @@ def residual_pass(source, filters, hop, win, context):
     return out
 
 
+def moving_sum(x, window):
+    """Sum of ``x`` over the ``window`` frames centred on each frame (fewer at the ends)."""
+    n, half = x.shape[0], max(1, window) // 2
+    c = np.concatenate(([0.0], np.cumsum(x)))
+    t = np.arange(n)
+    return c[np.minimum(n, t + half + 1)] - c[np.maximum(0, t - half)]
+
+
 def tracked_levels(p, fit, window):
     """Frame and half-hop levels of the residual with the leak's gain tracked, dBFS.
 
@@ -237,9 +245,8 @@ def tracked_levels(p, fit, window):
     """
     (pa, pa_h), (pe, pe_h), (pr, pr_h) = p["a"], p["e"], p["r"]
     cross = 0.5 * (pa + pe - pr)
-    kernel_ = np.ones(max(1, window))
-    num = np.convolve(np.where(fit, cross, 0.0), kernel_, "same")
-    den = np.convolve(np.where(fit, pe, 0.0), kernel_, "same")
+    num = moving_sum(np.where(fit, cross, 0.0), window)
+    den = moving_sum(np.where(fit, pe, 0.0), window)
     g = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1.0), 0.5, 2.0), 1.0)
     gh = np.repeat(g, 2)
     levels = []
