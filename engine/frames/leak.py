@@ -40,6 +40,7 @@ from callscan.kernels.crosstalk import (
     leak_window,
 )
 from callscan.kernels.energy import frame_levels
+from callscan.kernels.highpass import highpass
 from callscan.params import as_kwargs
 
 
@@ -163,7 +164,7 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
     return r, acf, count
 
 
-def residual_pass(source, filters, hop, win, context):
+def residual_pass(source, filters, hop, win, context, highpass_hz=0.0):
     """Frame and half-hop levels of each channel less the other channel's filtered leak.
 
     Where both directions leak, the source of each is the other channel with its own leak
@@ -176,6 +177,8 @@ def residual_pass(source, filters, hop, win, context):
     filters : list of ((ndarray, int) or None)
         Per destination channel, the filter ``h`` from the other channel and the samples
         before its first tap.
+    highpass_hz : float
+        Levels of the signals above this, as the first pass takes them (0: no filter).
 
     Returns
     -------
@@ -205,7 +208,10 @@ def residual_pass(source, filters, hop, win, context):
             clean = [first[c].extend(base, resid[c]) for c in (0, 1)]
             resid = [leak_residual(x[a], clean[1 - a], *filters[a]) for a in (0, 1)]
         for a in chans:
-            for key, sig in (("a", x[a]), ("e", x[a] - resid[a]), ("r", resid[a])):
+            sa, se = x[a].astype(np.float32), (x[a] - resid[a]).astype(np.float32)
+            if highpass_hz > 0:
+                sa, se = highpass(sa, source.sample_rate, highpass_hz), highpass(se, source.sample_rate, highpass_hz)
+            for key, sig in (("a", sa), ("e", se), ("r", sa - se)):
                 energy, half = out[a][key]
                 e, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
                 energy[f0:f1], half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
@@ -341,7 +347,9 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
             h, start = first[a]
             r, acf, _ = fit_pass(source, a, b, fits[a], hop, start, h.shape[0], h.shape[0], context, first[b])
             filters[a] = (leak_solve(r, acf), start)
-    residuals = residual_pass(source, filters, hop, win, context) if any(f is not None for f in filters) else [None, None]
+    residuals = [None, None]
+    if any(f is not None for f in filters):
+        residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz)
     for a in (0, 1):
         if paths[a] is None:
             continue
@@ -349,7 +357,9 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         erle = 0.0
         if residuals[a] is not None:
             e_r, half_r = tracked_levels(residuals[a], fits[a], int(round(xp.gain_window_s / hop_s)))
-            erle = leak_erle_db(e_a, e_r, fits[a])
+            with np.errstate(divide="ignore"):
+                e_same = (10 * np.log10(residuals[a]["a"][0])).astype(np.float32)  # the channel as e_r is taken
+            erle = leak_erle_db(e_same, e_r, fits[a])
             if erle >= xp.min_erle_db:
                 e_a, half_a = e_r, half_r
                 coupling -= erle
