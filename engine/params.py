@@ -112,6 +112,10 @@ class CrosstalkParams:
         Where no leak is found on the frames ``min_rise_db`` above the destination's floor,
         one is looked for on those ``faint_rise_db`` above it (correlation alone), and kept
         only when the cancelling filter takes at least ``faint_erle_db`` out of it, dB.
+    round_trip_db : float
+        Where both channels leak, each is cancelled with the other's residual as its source
+        (the raw source would put a channel's own talker back in, through both paths) when
+        the two leak levels add up to more than this, dB.
     gain_window_s : float
         The leak's gain is tracked over this much of the call around each frame, s.
     min_corr_gain : float
@@ -138,6 +142,7 @@ class CrosstalkParams:
     faint_rise_db: float = 2.0
     faint_erle_db: float = 1.5
     gain_window_s: float = 4.0
+    round_trip_db: float = -35.0
     min_corr_gain: float = 0.03
     path_s: float = 0.016
     search_s: float = 0.024

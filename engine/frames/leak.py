@@ -164,7 +164,7 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
     return r, acf, count
 
 
-def residual_pass(source, filters, hop, win, context, highpass_hz=0.0):
+def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=True):
     """Frame and half-hop levels of each channel less the other channel's filtered leak.
 
     Where both directions leak, the source of each is the other channel with its own leak
@@ -179,6 +179,8 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0):
         before its first tap.
     highpass_hz : float
         Levels of the signals above this, as the first pass takes them (0: no filter).
+    two_way : bool
+        Where both channels have a filter, cancel each with the other's residual.
 
     Returns
     -------
@@ -204,7 +206,7 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0):
         for a in chans:
             h, start = filters[a]
             resid[a] = leak_residual(x[a], ext[1 - a], h, start)
-        if len(chans) == 2:
+        if len(chans) == 2 and two_way:
             clean = [first[c].extend(base, resid[c]) for c in (0, 1)]
             resid = [leak_residual(x[a], clean[1 - a], *filters[a]) for a in (0, 1)]
         for a in chans:
@@ -341,7 +343,10 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         paths[a] = LeakPath(level_db=float(level_db), delay_s=delay / sr)
         couplings[a] = coupling
         sources[a] = arriving(energy[b], delay, hop)
-    if filters[0] is not None and filters[1] is not None:  # a two-way leak: fit again on clean sources
+    two_way = filters[0] is not None and filters[1] is not None
+    if two_way and paths[0].level_db + paths[1].level_db < xp.round_trip_db:
+        two_way = False  # a channel's talker comes back too faint to matter: one-way cancelling
+    if two_way:  # fit again on clean sources
         first = list(filters)
         for a, b in ((0, 1), (1, 0)):
             h, start = first[a]
@@ -349,7 +354,7 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
             filters[a] = (leak_solve(r, acf), start)
     residuals = [None, None]
     if any(f is not None for f in filters):
-        residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz)
+        residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz, two_way)
     for a in (0, 1):
         if paths[a] is None:
             continue
