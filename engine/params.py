@@ -142,7 +142,7 @@ class CrosstalkParams:
     faint_rise_db: float = 2.0
     faint_erle_db: float = 1.5
     gain_window_s: float = 4.0
-    round_trip_db: float = -35.0
+    round_trip_db: float = -45.0
     min_corr_gain: float = 0.03
     path_s: float = 0.016
     search_s: float = 0.024
