@@ -40,6 +40,7 @@ from callscan.kernels.crosstalk import (
     leak_window,
 )
 from callscan.kernels.energy import frame_levels
+from callscan.kernels.highpass import highpass
 from callscan.params import as_kwargs
 
 
@@ -163,7 +164,7 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
     return r, acf, count
 
 
-def residual_pass(source, filters, hop, win, context):
+def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=True):
     """Frame and half-hop levels of each channel less the other channel's filtered leak.
 
     Where both directions leak, the source of each is the other channel with its own leak
@@ -176,6 +177,10 @@ def residual_pass(source, filters, hop, win, context):
     filters : list of ((ndarray, int) or None)
         Per destination channel, the filter ``h`` from the other channel and the samples
         before its first tap.
+    highpass_hz : float
+        Levels of the signals above this, as the first pass takes them (0: no filter).
+    two_way : bool
+        Where both channels have a filter, cancel each with the other's residual.
 
     Returns
     -------
@@ -201,15 +206,26 @@ def residual_pass(source, filters, hop, win, context):
         for a in chans:
             h, start = filters[a]
             resid[a] = leak_residual(x[a], ext[1 - a], h, start)
-        if len(chans) == 2:
+        if len(chans) == 2 and two_way:
             clean = [first[c].extend(base, resid[c]) for c in (0, 1)]
             resid = [leak_residual(x[a], clean[1 - a], *filters[a]) for a in (0, 1)]
         for a in chans:
-            for key, sig in (("a", x[a]), ("e", x[a] - resid[a]), ("r", resid[a])):
+            sa, se = x[a].astype(np.float32), (x[a] - resid[a]).astype(np.float32)
+            if highpass_hz > 0:
+                sa, se = highpass(sa, source.sample_rate, highpass_hz), highpass(se, source.sample_rate, highpass_hz)
+            for key, sig in (("a", sa), ("e", se), ("r", sa - se)):
                 energy, half = out[a][key]
                 e, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
                 energy[f0:f1], half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
     return out
+
+
+def moving_sum(x, window):
+    """Sum of ``x`` over the ``window`` frames centred on each frame (fewer at the ends)."""
+    n, half = x.shape[0], max(1, window) // 2
+    c = np.concatenate(([0.0], np.cumsum(x)))
+    t = np.arange(n)
+    return c[np.minimum(n, t + half + 1)] - c[np.maximum(0, t - half)]
 
 
 def tracked_levels(p, fit, window):
@@ -237,9 +253,8 @@ def tracked_levels(p, fit, window):
     """
     (pa, pa_h), (pe, pe_h), (pr, pr_h) = p["a"], p["e"], p["r"]
     cross = 0.5 * (pa + pe - pr)
-    kernel_ = np.ones(max(1, window))
-    num = np.convolve(np.where(fit, cross, 0.0), kernel_, "same")
-    den = np.convolve(np.where(fit, pe, 0.0), kernel_, "same")
+    num = moving_sum(np.where(fit, cross, 0.0), window)
+    den = moving_sum(np.where(fit, pe, 0.0), window)
     g = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1.0), 0.5, 2.0), 1.0)
     gh = np.repeat(g, 2)
     levels = []
@@ -328,13 +343,18 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         paths[a] = LeakPath(level_db=float(level_db), delay_s=delay / sr)
         couplings[a] = coupling
         sources[a] = arriving(energy[b], delay, hop)
-    if filters[0] is not None and filters[1] is not None:  # a two-way leak: fit again on clean sources
+    two_way = filters[0] is not None and filters[1] is not None
+    if two_way and paths[0].level_db + paths[1].level_db < xp.round_trip_db:
+        two_way = False  # a channel's talker comes back too faint to matter: one-way cancelling
+    if two_way:  # fit again on clean sources
         first = list(filters)
         for a, b in ((0, 1), (1, 0)):
             h, start = first[a]
             r, acf, _ = fit_pass(source, a, b, fits[a], hop, start, h.shape[0], h.shape[0], context, first[b])
             filters[a] = (leak_solve(r, acf), start)
-    residuals = residual_pass(source, filters, hop, win, context) if any(f is not None for f in filters) else [None, None]
+    residuals = [None, None]
+    if any(f is not None for f in filters):
+        residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz, two_way)
     for a in (0, 1):
         if paths[a] is None:
             continue
@@ -342,7 +362,9 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         erle = 0.0
         if residuals[a] is not None:
             e_r, half_r = tracked_levels(residuals[a], fits[a], int(round(xp.gain_window_s / hop_s)))
-            erle = leak_erle_db(e_a, e_r, fits[a])
+            with np.errstate(divide="ignore"):
+                e_same = (10 * np.log10(residuals[a]["a"][0])).astype(np.float32)  # the channel as e_r is taken
+            erle = leak_erle_db(e_same, e_r, fits[a])
             if erle >= xp.min_erle_db:
                 e_a, half_a = e_r, half_r
                 coupling -= erle

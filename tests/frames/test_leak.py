@@ -102,3 +102,11 @@ def test_tracked_levels_follow_the_gain():
     assert np.all(energy < 10 * np.log10(pa) - 60)  # the tracked gain takes it all out
     assert half.shape == (2 * n,) and np.all(half < 10 * np.log10(np.repeat(pa, 2)) - 60)
     assert 10 * np.log10(pa[0] / pr[0]) < 10  # where the fixed filter alone leaves the leak -8 dB down
+
+
+def test_moving_sum_is_centred_and_keeps_the_length():
+    from callscan.frames.leak import moving_sum
+
+    x = np.arange(1.0, 6.0)
+    np.testing.assert_allclose(moving_sum(x, 3), [3, 6, 9, 12, 9])
+    assert moving_sum(x, 400).shape == (5,) and np.all(moving_sum(x, 400) == 15)
