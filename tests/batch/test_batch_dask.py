@@ -154,4 +154,4 @@ def test_dask_workers_warm_up_before_the_analysis_is_timed(cluster, tmp_path):
     assert r.startup_s >= slow_start.START_S and r.analysis_s < slow_start.START_S
     run = json.loads((tmp_path / "out" / "run.json").read_text())["this_run"]
     assert run["x_real_time"] == round(r.x_real_time, 2)
-    assert abs(run["startup_s"] + run["analysis_s"] + run["writing_s"] - run["wall_s"]) < 0.01
+    assert abs(run["startup_s"] + run["analysis_s"] + run["finishing_s"] - run["wall_s"]) < 0.01
