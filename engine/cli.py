@@ -99,18 +99,85 @@ def _params(ctx, param_items, agent_channel, base=None):
     return params
 
 
-def _check_output(path, extensions):
-    """Refuse, before any work, an output whose format or folder cannot be written (exit 2)."""
+def _check_output(path, extensions=None):
+    """Refuse, before any work, an output file whose format or folder cannot be written
+    (exit 2, one line naming the path and the reason); ``extensions=None``: any name."""
     import os
 
     ext = os.path.splitext(path)[1].lower()
-    if ext not in extensions:
-        raise click.UsageError(f"{path}: unknown output format {ext or '(none)'!r}; use {', '.join(extensions)}")
+    if extensions is not None and ext not in extensions:
+        raise _Exit(f"{path}: unknown output format {ext or '(none)'!r}; use {', '.join(extensions)}", 2)
+    if os.path.isdir(path):
+        raise _Exit(f"{path}: is a folder, not a file", 2)
+    if os.path.lexists(path) and not os.access(path, os.W_OK):
+        raise _Exit(f"{path}: the file is not writable", 2)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise click.UsageError(f"{path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise click.UsageError(f"{path}: the folder {folder} is not writable")
+        raise _Exit(f"{path}: the folder {folder} does not exist", 2)
+    _check_writable(path, folder)
+
+
+def _check_output_folder(path):
+    """Refuse, before any work, an output folder that is a file or cannot be made or
+    written (exit 2); a missing folder is fine where its nearest existing parent is
+    a writable folder (it is made with its parents)."""
+    import os
+
+    folder = os.path.abspath(path)
+    while not os.path.lexists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        where = "is a file" if folder == os.path.abspath(path) else f"cannot be made: {folder} is a file"
+        raise _Exit(f"{path}: {where}", 2)
+    _check_writable(path, folder)
+
+
+def _check_writable(path, folder):
+    """Create and remove a file in ``folder`` (mode bits alone mislead root and read-only mounts)."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".callscan-probe-"):
+            pass
+    except OSError as exc:
+        raise _Exit(f"{path}: the folder {folder} is not writable ({exc.strerror or exc})", 2) from None
+
+
+def _verbosity_option(flags, level, text):
+    def remember(ctx, param, value):
+        if not value:
+            return
+        if ctx.meta.get("callscan.verbosity", level) != level:
+            raise click.UsageError("-q/--quiet and -v/--verbose exclude each other", ctx=ctx)
+        ctx.meta["callscan.verbosity"] = level
+
+    return click.option(*flags, is_flag=True, expose_value=False, callback=remember, help=text)
+
+
+def VERBOSITY(command):
+    """``-q/--quiet`` (only errors) and ``-v/--verbose`` (a line per file) for a command."""
+    command = _verbosity_option(("-v", "--verbose"), 1,
+                                "One line per file as it finishes, on stderr (also without a terminal).")(command)
+    return _verbosity_option(("-q", "--quiet"), -1, "Print only errors.")(command)
+
+
+def _level():
+    """-1 with --quiet, 1 with --verbose, else 0."""
+    return click.get_current_context().meta.get("callscan.verbosity", 0)
+
+
+def _note(message):
+    """A line on stderr, unless --quiet."""
+    if _level() >= 0:
+        click.echo(message, err=True)
+
+
+def _file_line(record):
+    """The --verbose line of one finished file: status, call id, length or reason, path."""
+    call_id = record.get("call_id") or "-"
+    if record.get("status") == "ok":
+        return f"ok {call_id} {record.get('duration_s') or 0:.1f} s {record.get('path') or '-'}"
+    return f"failed {call_id} {record.get('error_kind')}: {record.get('error')}"
 
 
 def _fail(exc):
@@ -148,27 +215,77 @@ def main():
 
 
 @main.command()
-@click.argument("call", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("calls", metavar="CALL...", nargs=-1, required=True,
+                type=click.Path(dir_okay=True, allow_dash=True, path_type=str))
 @AGENT_CHANNEL
 @PARAM
 @click.option("--events", is_flag=True, help="Include the list of events (speech, overlap, dead air).")
 @click.option("--indent", type=click.IntRange(min=0), default=None, help="Pretty-print the JSON with this indent.")
 @RULES
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=str),
+              help="Write the records to FILE (.json or .jsonl) instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default=None,
+              help="json: one object (one CALL); jsonl: one record a line.  "
+              "[default: from the extension of -o, else json for one CALL, jsonl for several]")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=str), is_eager=True,
+              expose_value=False, callback=lambda ctx, param, path: _apply_config(ctx, param, path, _SHARED),
+              help="The TOML file of `callscan batch`: its [params] table and its agent-channel, events "
+              "and rules; the command line wins, the batch's other options are left out.")
+@VERBOSITY
 @click.pass_context
-def analyze(ctx, call, agent_channel, param_items, events, indent, rules):
-    """Print the per-call record of CALL as one JSON object."""
+def analyze(ctx, calls, agent_channel, param_items, events, indent, rules, output, fmt):
+    """Print the per-call record of each CALL: one JSON object for one CALL, JSON Lines for several.
+
+    CALL is an audio file, or - to read the call's bytes from standard input.
+    A CALL that cannot be analysed gets an error line naming it and the reason;
+    the others are analysed. Exit status: 0 all ok, 1 some failed, 2 usage.
+    """
+    import io
+    import os
+
     from callscan.analyze import analyze_call
 
-    params = _params(ctx, param_items, agent_channel)
+    if fmt is None:
+        fmt = "jsonl" if (output or "").lower().endswith(".jsonl") or len(calls) > 1 else "json"
+    if output is not None:
+        _check_output(output, None if ctx.get_parameter_source("fmt").name != "DEFAULT" else (".json", ".jsonl"))
+    if fmt == "json" and len(calls) > 1:
+        raise click.UsageError(f"--format json holds one record; {len(calls)} CALLs need --format jsonl", ctx=ctx)
+    if fmt == "jsonl" and indent is not None:
+        raise click.UsageError("--indent is for --format json (JSON Lines are one record a line)", ctx=ctx)
+    if calls.count("-") > 1:
+        raise click.UsageError("standard input (-) can be read once", ctx=ctx)
+    params = _params(ctx, param_items, agent_channel, ctx.meta.get("callscan.params"))
     _say_if_compiling()
 
+    out, failed = None, 0
     try:
-        record = analyze_call(call, params=params, events=events)
-    except CallscanError as exc:
-        _fail(exc)
-    if rules is not None:
-        rules.apply(record)
-    click.echo(json.dumps(record, indent=indent, ensure_ascii=False))
+        for call in calls:
+            try:
+                source = io.BytesIO(sys.stdin.buffer.read()) if call == "-" else call
+                record = analyze_call(source, params=params, events=events)
+            except CallscanError as exc:
+                failed += 1
+                name = "standard input" if call == "-" else call
+                click.echo(f"Error: {exc if exc.path and call != '-' else f'{name}: {exc}'}", err=True)
+                continue
+            if rules is not None:
+                rules.apply(record)
+            if out is None:
+                out = click.open_file(output or "-", "w", encoding="utf-8")
+            out.write(json.dumps(record, indent=indent if fmt == "json" else None, ensure_ascii=False) + "\n")
+            out.flush()
+            if _level() > 0:
+                click.echo(_file_line(record), err=True)
+    except OSError as exc:
+        _fail(f"cannot write {output or 'standard output'}: {exc.strerror or exc}")
+    finally:
+        if out is not None and output:
+            out.close()
+    if output and _level() >= 0:
+        n = len(calls) - failed
+        click.echo(f"wrote {n} {'record' if n == 1 else 'records'} to {os.fspath(output)}", err=True)
+    ctx.exit(1 if failed else 0)
 
 
 @main.command()
@@ -220,11 +337,12 @@ def measures(markdown, update, summary_, params_):
 def _say_if_compiling():
     from callscan.batch.warmup import COMPILE_NOTICE, compile_pending
 
-    if compile_pending():
+    if _level() >= 0 and compile_pending():
         click.echo(COMPILE_NOTICE, err=True)
 
 
 @main.command()
+@VERBOSITY
 def warmup():
     """Compile (or load) every kernel now, so that the first analysis starts at once.
 
@@ -237,7 +355,7 @@ def warmup():
     _say_if_compiling()
     t0 = time.perf_counter()
     warm_up(Params())
-    click.echo(f"kernels ready ({time.perf_counter() - t0:.1f} s)", err=True)
+    _note(f"kernels ready ({time.perf_counter() - t0:.1f} s)")
 
 
 @main.command()
@@ -250,6 +368,7 @@ def warmup():
     help="FRAMES.parquet or FRAMES.csv.",
 )
 @PARAM
+@VERBOSITY
 @click.pass_context
 def features(ctx, call, output, param_items):
     """Write the per-frame, per-channel feature table of CALL."""
@@ -268,11 +387,19 @@ def features(ctx, call, output, param_items):
         _fail(exc)
     except ValueError as exc:
         _fail(exc)
-    click.echo(f"wrote {n} rows to {output}", err=True)
+    _note(f"wrote {n} rows to {output}")
 
 
-def _apply_config(ctx, param, path):
-    """Make the options of a TOML file the defaults; the command line wins."""
+_SHARED = frozenset({"agent_channel", "events", "rules", "quiet", "verbose"})
+"""The options of ``callscan batch`` that ``callscan analyze`` takes from the batch's TOML file."""
+
+
+def _apply_config(ctx, param, path, shared=None):
+    """Make the options of a TOML file the defaults; the command line wins.
+
+    ``shared``: for a command other than ``batch``, the batch options it takes
+    from the file (the batch's others are left out; any other key is an error).
+    """
     if path is None:
         return
     from callscan.batch.config import read_config
@@ -282,20 +409,21 @@ def _apply_config(ctx, param, path):
         options, params = read_config(path)
     except BatchUsageError as exc:
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
-    names, inverted = {}, set()
-    for p in ctx.command.params:
-        if isinstance(p, click.Option) and p.name != "config":
-            for opt in p.opts + p.secondary_opts:
-                if opt.startswith("--"):
-                    key = opt[2:].replace("-", "_")
-                    names[key] = p.name
-                    if opt in p.secondary_opts:
-                        inverted.add(key)
+    names, inverted = _option_names(ctx.command)
+    left_out = set()
+    if shared is not None:
+        batch_names, batch_inverted = _option_names(main.commands["batch"])
+        left_out = {key for key, name in batch_names.items() if name not in shared}
+        names = {**{k: v for k, v in batch_names.items() if k not in left_out}, **names}
+        inverted |= batch_inverted
     defaults = {}
     for key, value in options.items():
+        if key in left_out:
+            continue
         if key not in names:
             raise click.BadParameter(
-                f"{path}: unknown option {key!r}; known: {', '.join(sorted(names))}", ctx=ctx, param=param
+                f"{path}: unknown option {key!r}; known: {', '.join(sorted(set(names) | left_out))}",
+                ctx=ctx, param=param,
             )
         defaults[names[key]] = (not value) if key in inverted else value
     ctx.default_map = {**(ctx.default_map or {}), **defaults}
@@ -307,9 +435,24 @@ def _apply_config(ctx, param, path):
         raise _Exit(f"{path}: {exc}", 2) from None
 
 
+def _option_names(command):
+    """A command's long options as config keys (``agent_channel``) -> parameter names,
+    and the keys that turn a flag off (``overwrite``)."""
+    names, inverted = {}, set()
+    for p in command.params:
+        if isinstance(p, click.Option) and p.name != "config":
+            for opt in p.opts + p.secondary_opts:
+                if opt.startswith("--"):
+                    key = opt[2:].replace("-", "_")
+                    names[key] = p.name
+                    if opt in p.secondary_opts:
+                        inverted.add(key)
+    return names, inverted
+
+
 @main.command()
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=str),
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(path_type=str),
               help="Output folder: calls table, events table, segments/, run.json, checkpoint.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes.  [default: all cores]")
@@ -335,6 +478,7 @@ def _apply_config(ctx, param, path):
 @click.option("--path-fields", metavar="TEMPLATE", default=None,
               help="Turn parts of each path into columns of every row: '{date}/{agent_id}/' takes the "
               "file's folder as agent_id and the one above as date; '*' skips a part.")
+@VERBOSITY
 @click.pass_context
 def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, param_items, resume, timeout, executor,
           scheduler_file, rules, path_fields):
@@ -348,16 +492,18 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, param
     """
     from callscan.batch.run import BatchInterrupted, run_batch
 
+    _check_output_folder(outdir)
     params = _params(ctx, param_items, agent_channel, ctx.meta.get("callscan.params"))
     _say_if_compiling()
-
     if jobs and (executor != "local" or scheduler_file):
-        click.echo("note: --jobs is ignored on Dask; the cluster's worker threads decide", err=True)
+        _note("note: --jobs is ignored on Dask; the cluster's worker threads decide")
+    verbose = _level() > 0
     try:
         result = run_batch(
             inputs, outdir, params=params, jobs=jobs, fmt=fmt, events=events, segments=segments,
             timeout=timeout, resume=resume, executor=executor, scheduler_file=scheduler_file,
-            progress=True, rules=rules, path_fields=path_fields,
+            progress=_level() == 0, rules=rules, path_fields=path_fields,
+            on_file=(lambda record: click.echo(_file_line(record), err=True)) if verbose else None,
         )
     except CallscanError as exc:
         raise _Exit(str(exc), getattr(exc, "exit_code", 3)) from None
@@ -368,11 +514,14 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, param
         click.echo("interrupted: finished files are in the checkpoint; rerun the same command to go on", err=True)
         ctx.exit(130)
     if result.duplicates:
-        click.echo(f"note: {result.duplicates} inputs were named more than once; each is analysed once", err=True)
+        _note(f"note: {result.duplicates} inputs were named more than once; each is analysed once")
     if result.path_fields_unmatched:
-        click.echo(f"note: {result.path_fields_unmatched} paths do not fit --path-fields {path_fields!r}; "
-                   "their columns are empty", err=True)
-    click.echo(result.summary(), err=True)
+        _note(f"note: {result.path_fields_unmatched} paths do not fit --path-fields {path_fields!r}; "
+              "their columns are empty")
+    if _level() >= 0:
+        click.echo(result.summary(), err=True)
+    elif result.failed_paths:
+        click.echo(result.failed_lines(), err=True)
     ctx.exit(result.exit_code)
 
 
@@ -380,8 +529,9 @@ def batch(ctx, inputs, outdir, jobs, fmt, events, segments, agent_channel, param
 @click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=str))
 @click.option("--by", "by", multiple=True, required=True, metavar="COLUMN",
               help="Group by this column (a manifest column such as agent_id, or a record field); repeat for more.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=str), default=None,
               help="Write every column to FILE (.parquet, .csv or .jsonl) instead of a table on stdout.")
+@VERBOSITY
 def summary(outdir, by, output):
     """One row per group of the calls in OUTDIR: n, medians, p90s, rates per hour, flag shares.
 
@@ -393,6 +543,8 @@ def summary(outdir, by, output):
     from callscan.record.summary import summarize, summary_columns, to_text
     from callscan.writers import write_table
 
+    if output is not None:
+        _check_output(output, tuple(FORMATS.values()))
     try:
         batch = read_batch(outdir)
     except CallscanError as exc:
@@ -407,15 +559,12 @@ def summary(outdir, by, output):
     if output is None:
         click.echo(to_text(groups, by), nl=False)
         return
-    ext = os.path.splitext(output)[1].lower()
-    fmt = {v: k for k, v in FORMATS.items()}.get(ext)
-    if fmt is None:
-        raise click.UsageError(f"{output}: use .parquet, .csv or .jsonl")
+    fmt = {v: k for k, v in FORMATS.items()}[os.path.splitext(output)[1].lower()]
     try:
         write_table(output, fmt, summary_columns(groups, by), lambda: groups)
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
-    click.echo(f"wrote {len(groups)} groups to {output}", err=True)
+    _note(f"wrote {len(groups)} groups to {output}")
 
 
 @main.command()
@@ -425,6 +574,7 @@ def summary(outdir, by, output):
 @AGENT_CHANNEL
 @PARAM
 @click.option("--dpi", type=click.IntRange(30, 600), default=100, show_default=True, help="Resolution.")
+@VERBOSITY
 @click.pass_context
 def plot(ctx, call, output, agent_channel, param_items, dpi):
     """Draw the timeline picture of CALL: who speaks, overlaps, dead air, pitch, agitation.
@@ -439,7 +589,7 @@ def plot(ctx, call, output, agent_channel, param_items, dpi):
         plot_call(call, output, params=params, dpi=dpi)
     except CallscanError as exc:
         _fail(exc)
-    click.echo(f"wrote {output}", err=True)
+    _note(f"wrote {output}")
 
 
 @main.command()
@@ -456,6 +606,7 @@ def plot(ctx, call, output, agent_channel, param_items, dpi):
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Draw the missing pictures of the calls worth a look into OUTDIR/plots/ (needs the audio "
               "and callscan[plot]); --no-plots embeds only those already there.")
+@VERBOSITY
 def report(outdir, output, by, jobs, top, all_calls, plots):
     """Write one self-contained HTML page over the batch in OUTDIR.
 
@@ -471,18 +622,18 @@ def report(outdir, output, by, jobs, top, all_calls, plots):
         raise _Exit(f"{outdir}: {'not a folder' if os.path.exists(outdir) else 'no such folder'}", 2)
     if not os.access(outdir, os.R_OK | os.X_OK):
         raise _Exit(f"{outdir}: the folder is not readable", 2)
-    target = output or os.path.join(outdir, "report.html")
-    folder = os.path.dirname(os.path.abspath(target))
-    if os.path.isdir(target):
-        raise _Exit(f"{target}: is a folder, not a file", 2)
-    if not os.path.isdir(folder):
-        raise _Exit(f"{target}: the folder {folder} does not exist", 2)
-    if not os.access(folder, os.W_OK) or (os.path.exists(target) and not os.access(target, os.W_OK)):
-        raise _Exit(f"{target}: not writable", 2)
+    _check_output(output or os.path.join(outdir, "report.html"), (".html", ".htm"))
+    if plots:
+        _check_output_folder(os.path.join(outdir, "plots"))
     bar = None
 
     def progress(done, total):
         nonlocal bar
+        if _level() > 0:
+            click.echo(f"pictures {done}/{total}", err=True)
+            return
+        if _level() < 0:
+            return
         if bar is None and sys.stderr.isatty():
             try:
                 from tqdm import tqdm
@@ -500,8 +651,8 @@ def report(outdir, output, by, jobs, top, all_calls, plots):
     except CallscanError as exc:
         raise _Exit(str(exc), 2) from None
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"wrote {result.path} ({result.plots} pictures drawn, {result.reused} reused)", err=True)
+        _note(f"note: {note}")
+    _note(f"wrote {result.path} ({result.plots} pictures drawn, {result.reused} reused)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ run analysed them. ``this_run`` describes the run that wrote it, over the files
 it analysed itself: ``analyzed``, ``from_checkpoint``, ``audio_hours``,
 ``wall_s`` = ``startup_s`` (inputs, checkpoint, workers' start and warm-up,
 with ``compiled`` true when that included compiling the kernels) +
-``analysis_s`` + ``writing_s``, and ``x_real_time`` = ``audio_hours`` x 3600 /
+``analysis_s`` + ``finishing_s`` (stopping the workers, writing the tables), and ``x_real_time`` = ``audio_hours`` x 3600 /
 ``analysis_s``; ``interrupted`` names the signal that stopped it, ``cwd`` the
 folder that relative paths in the tables start from.
 """
@@ -127,7 +127,7 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
         if segments:
             result.outputs.extend(_write_segment_files(ckpt, paths, segments, meta))
         result.wall_s = time.monotonic() - run["t0"]
-        result.writing_s = max(0.0, result.wall_s - result.startup_s - result.analysis_s)
+        result.finishing_s = max(0.0, result.wall_s - result.startup_s - result.analysis_s)
         report = dict(info)
         report["this_run"] = {
             "interrupted": result.interrupted,
@@ -138,7 +138,7 @@ def write_outputs(ckpt, paths, analyzed, result, work, fmt, events, segments, ru
             "startup_s": round(result.startup_s, 3),
             "compiled": result.compiled,
             "analysis_s": round(result.analysis_s, 3),
-            "writing_s": round(result.writing_s, 3),
+            "finishing_s": round(result.finishing_s, 3),
             "x_real_time": round(result.x_real_time, 2),
             "executor": run["executor"],
             "jobs": run["jobs"],

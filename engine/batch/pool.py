@@ -127,11 +127,6 @@ class _Worker:
         self.proc.kill()
         return self.reap()
 
-    def stop(self):
-        with contextlib.suppress(OSError):
-            self.conn.send(None)
-        self.reap()
-
 
 class LocalPool:
     """Long-lived worker processes on this machine, one file in flight each.
@@ -193,8 +188,11 @@ class LocalPool:
             for w in workers:
                 w.kill()
             raise
+        for w in workers:  # all told first, so that they wind down together
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
         for w in workers:
-            w.stop()
+            w.reap()
 
     def _dispatch(self, w):
         task = self._queue.popleft()

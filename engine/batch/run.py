@@ -125,15 +125,16 @@ class BatchResult:
     analyzed_audio_s : float
         Length of the ok calls analysed by this run, seconds.
     wall_s : float
-        Wall time of this run, seconds: ``startup_s + analysis_s + writing_s``.
+        Wall time of this run, seconds: ``startup_s + analysis_s + finishing_s``.
     startup_s : float
         From the start to the first file handed to a worker, seconds: reading
         the inputs and the checkpoint, starting and warming the workers
         (compiling the kernels on a first run).
     analysis_s : float
         From the first file handed to a worker to the last result, seconds.
-    writing_s : float
-        From the last result to the end: writing the tables, seconds.
+    finishing_s : float
+        From the last result to the end: stopping the workers and writing the
+        tables, seconds.
     compiled : bool
         Whether the kernels had never been compiled when the run started (its
         start-up then includes compiling them).
@@ -159,7 +160,7 @@ class BatchResult:
     wall_s: float = 0.0
     startup_s: float = 0.0
     analysis_s: float = 0.0
-    writing_s: float = 0.0
+    finishing_s: float = 0.0
     compiled: bool = False
     interrupted: str | None = None
     duplicates: int = 0
@@ -191,12 +192,12 @@ class BatchResult:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.failed.items()))
         failed = f"{self.n_failed} failed ({kinds})" if self.n_failed else "0 failed"
         start = f"start-up {self.startup_s:.1f} s{' (compiling the kernels)' if self.compiled else ''}"
+        speed = (f"{self.analyzed_audio_s / 3600:.2f} h of audio analysed in {self.analysis_s:.1f} s "
+                 f"({self.x_real_time:.0f}x real time); {start}, " if self.analyzed else "")
         return (
             f"callscan batch: {self.inputs} calls, {self.ok} ok, {failed}; "
             f"{self.analyzed} analysed now, {self.rows - self.analyzed} from the checkpoint; "
-            f"{self.analyzed_audio_s / 3600:.2f} h of audio analysed in {self.analysis_s:.1f} s "
-            f"({self.x_real_time:.0f}x real time); {start}, writing {self.writing_s:.1f} s; "
-            f"outputs in {self.outdir}"
+            f"{speed}finishing {self.finishing_s:.1f} s; outputs in {self.outdir}"
         )
 
     def failed_lines(self, named=10):

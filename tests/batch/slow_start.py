@@ -8,7 +8,9 @@ from callscan.analyze import analyze_call
 
 START_S = 2.0
 
-if multiprocessing.parent_process() is not None:
+# A spawned worker imports this while unpickling its work, before parent_process() is set;
+# by then the process already has its own name.
+if multiprocessing.current_process().name != "MainProcess":
     time.sleep(START_S)
 
 

@@ -218,7 +218,7 @@ def test_throughput_counts_analysis_time_with_start_up_reported_apart(tmp_path):
     good_calls(tmp_path / "in", 3)
     result = run_batch([tmp_path / "in"], tmp_path / "out", jobs=1, analysis=slow_start.analysis)
     assert result.startup_s >= slow_start.START_S
-    assert result.wall_s == pytest.approx(result.startup_s + result.analysis_s + result.writing_s, abs=1e-6)
+    assert result.wall_s == pytest.approx(result.startup_s + result.analysis_s + result.finishing_s, abs=1e-6)
     assert result.x_real_time == pytest.approx(result.analyzed_audio_s / result.analysis_s)
     assert result.x_real_time > result.analyzed_audio_s / result.wall_s * 1.5  # the slow start left out
     line = result.totals()

@@ -49,7 +49,7 @@ def test_exit_1_with_a_summary_when_some_files_fail(tmp_path):
     assert run["complete"] is True and run["inputs"] == run["rows"] == 3 and run["audio_hours"] > 0
     now = run["this_run"]
     assert now["analyzed"] == 3 and now["audio_hours"] == run["audio_hours"] and now["interrupted"] is None
-    assert abs(now["startup_s"] + now["analysis_s"] + now["writing_s"] - now["wall_s"]) < 0.01
+    assert abs(now["startup_s"] + now["analysis_s"] + now["finishing_s"] - now["wall_s"]) < 0.01
     assert now["x_real_time"] == pytest.approx(now["audio_hours"] * 3600 / now["analysis_s"], rel=0.01)
     labels = (out / "segments" / "day1" / "a.wav.txt").read_text().splitlines()
     assert labels and all(len(line.split("\t")) == 3 for line in labels)
@@ -157,3 +157,18 @@ def test_resume_after_kill_9_gives_every_input_exactly_once(tmp_path):
     assert all(row["status"] == "ok" for row in rows)
     entries = [json.loads(line)["path"] for line in ckpt.read_text().splitlines()[1:]]
     assert sorted(entries) == sorted(set(entries)) and len(entries) == 80
+
+
+def test_verbose_prints_a_line_per_file_without_a_terminal_and_quiet_only_the_failed(tmp_path):
+    folder, paths = inputs(tmp_path)
+    r = batch(folder, "-o", tmp_path / "v", "-j", "1", "-v")
+    assert r.exit_code == 1, r.output
+    lines = r.stderr.splitlines()
+    per_file = [line for line in lines if line.startswith(("ok ", "failed "))]
+    assert sorted(per_file) == sorted([f"ok a {3.0:.1f} s {paths[0]}", f"ok b {3.0:.1f} s {paths[1]}",
+                                       f"failed empty empty: {paths[2]}: empty file (0 bytes)"])
+    assert any(line.startswith("callscan batch: 3 calls") for line in lines)
+    r = batch(folder, "-o", tmp_path / "q", "-j", "1", "-q")
+    assert r.exit_code == 1 and r.stderr.splitlines() == ["failed:", f"  {paths[2]}"], r.stderr
+    r = batch(folder, "-o", tmp_path / "d", "-j", "1")
+    assert r.exit_code == 1 and not any(line.startswith(("ok ", "failed ")) for line in r.stderr.splitlines())
