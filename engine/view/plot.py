@@ -247,6 +247,9 @@ def draw_call(view, output=None, *, dpi=100, detail_max_s=360.0, size=None):
     _lanes(lanes, view, px_s, ruler)
     _pitch(pitch, view, px_s, detail=detail)
     _agitation(agit, view, ruler)
+    # The pitch axis got its range (and tick labels) from the data: settle the margins once more.
+    layout.fit_panels(fig, grid, [lanes, pitch, agit], top_px=header_px, pad_px=pad,
+                      prefer_left=PLOT_LEFT, prefer_right=PLOT_RIGHT)
     if output is not None:
         fig.savefig(output, dpi=dpi)
     return fig
