@@ -132,10 +132,12 @@ def shift_phrase(record):
 
 
 def short_warnings(text):
-    """A warning, then shorter forms of it: up to its first ``;``, then up to its first ``:``.
+    """A warning, then shorter forms of it, longest first.
 
     A warning says what was found before its first colon and what follows from
-    it after; the picture writes the longest form that fits its line.
+    it after; the picture writes the longest form that fits its line. The forms:
+    the whole text, up to its first ``;``, up to its first ``:`` (marks inside
+    parentheses do not count), and the last of these without its parentheses.
 
     Returns
     -------
@@ -144,11 +146,37 @@ def short_warnings(text):
     """
     text = " ".join(str(text).split())
     forms = [text]
-    for mark in ("; ", ": "):
-        at = forms[-1].find(mark)
+    for mark in (";", ":"):
+        at = _outside_parentheses(forms[-1], mark)
         if at > 0:
             forms.append(forms[-1][:at].rstrip())
+    bare = _without_parentheses(forms[-1])
+    if bare and bare != forms[-1]:
+        forms.append(bare)
     return forms
+
+
+def _outside_parentheses(text, mark):
+    """Index of the first ``mark`` not inside parentheses, or -1."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == mark and depth == 0:
+            return i
+    return -1
+
+
+def _without_parentheses(text):
+    """``text`` with its parenthesised groups taken out."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(ch)
+    return " ".join("".join(out).split())
 
 
 def quarter_note(events, party, bounds):

@@ -247,6 +247,9 @@ def draw_call(view, output=None, *, dpi=100, detail_max_s=360.0, size=None):
     _lanes(lanes, view, px_s, ruler)
     _pitch(pitch, view, px_s, detail=detail)
     _agitation(agit, view, ruler)
+    # The pitch axis got its range (and tick labels) from the data: settle the margins once more.
+    layout.fit_panels(fig, grid, [lanes, pitch, agit], top_px=header_px, pad_px=pad,
+                      prefer_left=PLOT_LEFT, prefer_right=PLOT_RIGHT)
     if output is not None:
         fig.savefig(output, dpi=dpi)
     return fig
@@ -501,8 +504,10 @@ def _agitation_frame(ax):
                  color=SUBTITLE_COLOR)
 
 
-#: Where a quarter's note of a missing value sits (agitation axis units).
+#: Where a quarter's note of a missing value sits (agitation axis units) when no line is drawn there;
+#: beside a line, the note takes the height of ``NOTE_HEIGHTS`` farthest from it.
 NOTE_Y = {"agent": 0.95, "customer": 0.75, None: 0.5}
+NOTE_HEIGHTS = (0.95, 0.55, 0.05)
 
 
 def _agitation(ax, view, ruler):
@@ -534,7 +539,8 @@ def _agitation(ax, view, ruler):
         if len(missing) == 2 and all(n.startswith("no ") for n in notes.values()):
             notes = {None: captions.quarter_note(view.events, None, (a, b))}
         for party, text in notes.items():
-            _note(ax, ruler, (a + b) / 2, NOTE_Y[party], text, room(a, b), color=COLORS[party] if party else NOTE_COLOR)
+            y = max(NOTE_HEIGHTS, key=lambda h: min(abs(h - v) for v in pair.values())) if pair else NOTE_Y[party]
+            _note(ax, ruler, (a + b) / 2, y, text, room(a, b), color=COLORS[party] if party else NOTE_COLOR)
     for a in qs[1:, 0]:
         ax.axvline(a, color="#bbbbbb", linewidth=0.8, linestyle=":")
 

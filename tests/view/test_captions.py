@@ -48,12 +48,20 @@ def test_a_mono_call_says_its_per_party_measures_are_not_measured():
 
 
 def test_warnings_shorten_to_their_first_clauses():
-    assert captions.short_warnings(MONO_WARNING) == [
-        MONO_WARNING, "mono recording"]
+    assert captions.short_warnings(MONO_WARNING) == [MONO_WARNING, "mono recording"]
     assert captions.short_warnings(SAME_SIGNAL_WARNING) == [
         SAME_SIGNAL_WARNING,
         "the two channels carry the same signal (mono saved as stereo): analysed as mono",
         "the two channels carry the same signal (mono saved as stereo)",
+        "the two channels carry the same signal",
+    ]
+    # A colon inside parentheses is not the end of what was found.
+    room = ("both channels hear both talkers (two microphones in one room: channel 1's talker at -4.6 dB "
+            "in channel 0): each stretch is attributed to the channel whose talker stands above the other's leak")
+    assert captions.short_warnings(room) == [
+        room,
+        "both channels hear both talkers (two microphones in one room: channel 1's talker at -4.6 dB in channel 0)",
+        "both channels hear both talkers",
     ]
     assert captions.short_warnings(dc_warning(1, 0.02)) == [
         dc_warning(1, 0.02), "channel 1 had a DC offset of +0.0200 full scale"]

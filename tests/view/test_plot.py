@@ -390,3 +390,12 @@ def test_a_lane_with_nothing_in_it_says_so(mono_view):
     lanes = draw_call(view).axes[0]
     assert [t for t, *_ in notes(lanes)] == ["no dead air, no hold"] and legend_labels(lanes) == ["speech"]
     assert [t for t, *_ in notes(draw_call(mono_view).axes[0])].count("no dead air, no hold") == 0
+
+
+@pytest.mark.parametrize("level", [0.05, 0.5, 0.95])
+def test_a_quarters_note_keeps_clear_of_the_other_partys_line(hold_view, level):
+    record = dict(hold_view.record, customer_agitation_q2=level)
+    view = CallView(record=record, events=hold_view.events, hop_s=hold_view.hop_s, f0_hz=hold_view.f0_hz)
+    agitation = draw_call(view).axes[2]
+    ((text, _, y),) = [n for n in notes(agitation) if n[0].startswith("no agent")]
+    assert abs(y - level) >= 0.4, (text, y)
