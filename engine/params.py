@@ -175,13 +175,14 @@ class HoldParams:
         Lags of the rhythm autocorrelation of the onset envelope, s (60-200 beats a minute).
     long_low_ratio : float
         Low-energy frames are under this share of the window's mean power.
-    long_weights : tuple of float
-        Weights of the low-energy share, log10 modulation, dip share, steady share
-        and rhythm in the music score (a logistic model fitted on half of the
-        recorded music tracks and half of the real speech recordings; the other
-        halves are held out, ``benchmarks.hold_accuracy``).
-    long_bias : float
-        Bias of the music score.
+    long_weights : tuple of tuple of float
+        Per music score, the weights of the low-energy share, log10 modulation, dip
+        share, steady share and rhythm (logistic models fitted on half of the recorded
+        music tracks and half of the real speech recordings; the other halves are held
+        out, ``benchmarks.hold_accuracy``): one driven by rhythm, one by a barely
+        modulated envelope.
+    long_bias : tuple of float
+        Bias of each music score.
     long_smooth_s : float
         A frame is music-like where the mean music score within this of it is positive, s.
     long_edge_s : float
@@ -215,10 +216,10 @@ class HoldParams:
     long_band_hz: tuple = (3.0, 8.0)
     long_beat_s: tuple = (0.3, 1.0)
     long_low_ratio: float = 0.5
-    long_weights: tuple = (-1.99, -9.932, 3.764, 4.85, 60.15)
-    long_bias: float = -24.48
+    long_weights: tuple = ((-1.99, -9.932, 3.764, 4.85, 60.15), (1.413, -5.908, 0.0, 0.0, 0.0))
+    long_bias: tuple = (-24.48, -8.029)
     long_smooth_s: float = 3.0
-    long_edge_s: float = 1.5
+    long_edge_s: float = 3.5
     long_gap_s: float = 1.0
     long_min_s: float = 10.0
 
