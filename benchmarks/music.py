@@ -64,13 +64,14 @@ def package_licence(unpacked, package):
     return m.group(1) if m else "unknown"
 
 
-def fetch(package, cache=None):
-    """Unpacked folder of ``package`` in the cache, downloading it when missing; None when it cannot be."""
+def fetch(package, cache=None, download=True):
+    """Unpacked folder of ``package`` in the cache, downloading it when missing (and ``download``);
+    None when it cannot be."""
     cache = cache or cache_dir()
     unpacked = cache / "x" / package
     if unpacked.exists():
         return unpacked
-    if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
+    if not download or shutil.which("apt-get") is None or shutil.which("dpkg") is None:
         return None
     debs = cache / "debs"
     debs.mkdir(parents=True, exist_ok=True)
@@ -87,11 +88,12 @@ def fetch(package, cache=None):
     return unpacked
 
 
-def tracks(cache=None):
-    """The available tracks: list of dict(name, path, package, licence, style)."""
+def tracks(cache=None, download=True):
+    """The available tracks: list of dict(name, path, package, licence, style); with
+    ``download=False`` only those already in the cache."""
     out = []
     for package, (folder, files) in PACKAGES.items():
-        unpacked = fetch(package, cache)
+        unpacked = fetch(package, cache, download)
         if unpacked is None:
             continue
         licence = package_licence(unpacked, package)

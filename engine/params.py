@@ -218,12 +218,13 @@ class HoldParams(Checked):
     long_low_ratio : float
         Low-energy frames are under this share of the window's mean power.
     long_weights : tuple of float
-        Weights of the low-energy share, log10 modulation, dip share, steady share
-        and rhythm in the music score (a logistic model fitted on half of the
-        recorded music tracks and half of the real speech recordings; the other
-        halves are held out, ``benchmarks.hold_accuracy``).
-    long_bias : float
-        Bias of the music score.
+        Five per music score, in order: the weights of the low-energy share, log10 modulation, dip
+        share, steady share and rhythm (logistic models fitted on half of the recorded
+        music tracks and half of the real speech recordings; the other halves are held
+        out, ``benchmarks.hold_accuracy``): one driven by rhythm, one by a barely
+        modulated envelope.
+    long_bias : tuple of float
+        Bias of each music score.
     long_smooth_s : float
         A frame is music-like where the mean music score within this of it is positive, s.
     long_edge_s : float
@@ -257,10 +258,11 @@ class HoldParams(Checked):
     long_band_hz: tuple = param((3.0, 8.0), "Hz", "(0, 50]")
     long_beat_s: tuple = param((0.3, 1.0), "s", "(0, 10]")
     long_low_ratio: float = param(0.5, "share of the mean power", "(0, 1]")
-    long_weights: tuple = param((-1.99, -9.932, 3.764, 4.85, 60.15), "", increasing=False)
-    long_bias: float = param(-24.48, "")
+    long_weights: tuple = param((-1.99, -9.932, 3.764, 4.85, 60.15, 1.413, -5.908, 0.0, 0.0, 0.0), "",
+                                 increasing=False)
+    long_bias: tuple = param((-24.48, -8.029), "", increasing=False)
     long_smooth_s: float = param(3.0, "s", "[0, 60]")
-    long_edge_s: float = param(1.5, "s", "[0, 60]")
+    long_edge_s: float = param(3.5, "s", "[0, 60]")
     long_gap_s: float = param(1.0, "s", "[0, 60]")
     long_min_s: float = param(10.0, "s", "[0, 3600]")
 

@@ -42,27 +42,35 @@ def highpass_sections(sample_rate, cutoff_hz):
 
 @kernel
 def _biquads(x, coef, out):
-    for i in range(x.shape[0]):
-        out[i] = x[i]
-    for k in range(coef.shape[0]):
-        b0, b1, b2, a1, a2 = coef[k, 0], coef[k, 1], coef[k, 2], coef[k, 3], coef[k, 4]
-        s1 = 0.0
-        s2 = 0.0
-        for i in range(out.shape[0]):
-            v = out[i]
-            y = b0 * v + s1
-            s1 = b1 * v - a1 * y + s2
-            s2 = b2 * v - a2 * y
-            out[i] = y
+    """The two sections in one pass over the samples of every channel (rows of ``x``): each
+    sample goes through the first section, then the second; float64 states, float32 samples
+    in and out. The channels' recursions are independent, so the processor overlaps them."""
+    b0, b1, b2, a1, a2 = coef[0, 0], coef[0, 1], coef[0, 2], coef[0, 3], coef[0, 4]
+    c0, c1, c2, d1, d2 = coef[1, 0], coef[1, 1], coef[1, 2], coef[1, 3], coef[1, 4]
+    nch = x.shape[0]
+    s1 = np.zeros(nch)
+    s2 = np.zeros(nch)
+    t1 = np.zeros(nch)
+    t2 = np.zeros(nch)
+    for i in range(x.shape[1]):
+        for c in range(nch):
+            v = np.float64(x[c, i])
+            y = b0 * v + s1[c]
+            s1[c] = b1 * v - a1 * y + s2[c]
+            s2[c] = b2 * v - a2 * y
+            z = c0 * y + t1[c]
+            t1[c] = c1 * y - d1 * z + t2[c]
+            t2[c] = c2 * y - d2 * z
+            out[c, i] = np.float32(z)
 
 
 def highpass(x, sample_rate, cutoff_hz):
-    """``x`` high-passed at ``cutoff_hz`` (module docstring).
+    """``x`` high-passed at ``cutoff_hz`` (module docstring), each channel on its own.
 
     Parameters
     ----------
-    x : ndarray, shape (n,), float32
-        One channel.
+    x : ndarray, shape (n,) or (channels, n), float32
+        One channel, or channels first.
     sample_rate : int
         Hz.
     cutoff_hz : float
@@ -70,11 +78,12 @@ def highpass(x, sample_rate, cutoff_hz):
 
     Returns
     -------
-    ndarray, shape (n,), float32
+    ndarray, the shape of ``x``, float32
     """
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    if x.ndim != 1:
-        raise ValueError(f"highpass takes one channel (1-D), got shape {x.shape}")
-    out = np.empty(x.shape[0], dtype=np.float64)
-    _biquads(x, highpass_sections(sample_rate, cutoff_hz), out)
-    return out.astype(np.float32)
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"highpass takes one channel (1-D) or channels first (2-D), got shape {x.shape}")
+    rows = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+    out = np.empty(rows.shape, dtype=np.float32)
+    _biquads(rows, highpass_sections(sample_rate, cutoff_hz), out)
+    return out.reshape(x.shape)

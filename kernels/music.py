@@ -7,7 +7,7 @@ does. What still tells them apart, whatever the instruments, is how the loudness
 moves over several seconds (Saunders 1996; Scheirer & Slaney 1997; Lu, Zhang & Jiang
 2002). Speech is a string of syllables, 3-8 a second, each rising out of and falling
 back into near-silence, with pauses between phrases; music keeps sounding.
-Four shares over a centred window of ``half`` frames each side, clipped to the signal:
+Five features over a centred window of ``half`` frames each side, clipped to the signal:
 
 low-energy share ``lster``
     Share of the window's frames whose power is under ``low_ratio`` times the
@@ -27,10 +27,18 @@ dip share
 steady share
     Share of spectrally steady frames (``callscan.kernels.steadiness``).
 
-The score of a frame is ``bias + w . (lster, modulation, dip share, steady share)``: a
+rhythm
+    The largest normalised autocorrelation of the onset envelope (the rises of the
+    amplitude envelope, half-wave rectified, mean removed) at lags of ``beat_s``
+    (0.3-1 s: 60-200 beats a minute; cf. the pulse metric of Scheirer & Slaney 1997).
+    A beat repeats; syllables come at irregular intervals.
+
+Each score is ``bias + w . (lster, modulation, dip share, steady share, rhythm)``, a
 logistic model whose weights are parameters (``callscan.params.HoldParams``), fitted
-on recorded music and real speech; the frame is music-like where the score is
-positive. Scores are evaluated every ``step`` frames and each frame takes the value
+on recorded music and real speech: one driven by rhythm (beats, rhythmic
+accompaniment), one by a barely modulated envelope (pads, held chords, ambient
+music without a beat). A frame is music-like where one of the scores, averaged over
+``smooth_s``, is positive. Scores are evaluated every ``step`` frames and each frame takes the value
 of the evaluation at or before it.
 """
 
@@ -113,12 +121,15 @@ def _music_score(level_db, dipped, steady, at, half, k_lo, k_hi, lag_lo, lag_hi,
                 acc = 0.0
                 for j in range(m - lag):
                     acc += v[j] * v[j + lag]
-                r = acc / energy
-                if r > rhythm:
-                    rhythm = r
-        out[t] = (bias + weights[0] * (low / m) + weights[1] * np.log10(m4 + 0.01)
-                  + weights[2] * ((dip_cum[hi] - dip_cum[lo]) / m)
-                  + weights[3] * ((steady_cum[hi] - steady_cum[lo]) / m) + weights[4] * rhythm)
+                if acc / energy > rhythm:
+                    rhythm = acc / energy
+        f0 = low / m
+        f1 = np.log10(m4 + 0.01)
+        f2 = (dip_cum[hi] - dip_cum[lo]) / m
+        f3 = (steady_cum[hi] - steady_cum[lo]) / m
+        for r in range(weights.shape[0]):
+            out[r, t] = (bias[r] + weights[r, 0] * f0 + weights[r, 1] * f1 + weights[r, 2] * f2 + weights[r, 3] * f3
+                         + weights[r, 4] * rhythm)
 
 
 def music_score(level_db, dipped, steady, want, hop_s, *, window_s, step_s, band_hz, beat_s, low_ratio, weights, bias):
@@ -143,31 +154,37 @@ def music_score(level_db, dipped, steady, want, hop_s, *, window_s, step_s, band
         Lags of the rhythm autocorrelation, s.
     low_ratio : float
         Low-energy frames are under this share of the window's mean power.
-    weights : sequence of 5 float
-        Weights of the low-energy share, log modulation, dip share, steady share and rhythm.
-    bias : float
+    weights : array_like, shape (rows, 5), or flat with 5 items a row
+        Each row: weights of the low-energy share, log modulation, dip share, steady share
+        and rhythm.
+    bias : array_like, shape (rows,)
 
     Returns
     -------
-    ndarray, shape (n,), float64
-        The score (``-inf`` where not wanted).
+    ndarray, shape (rows, n), float64
+        The scores (``-inf`` where not wanted).
     """
     level_db = np.ascontiguousarray(level_db, dtype=np.float32)
+    weights = np.asarray(weights, dtype=np.float64)
+    weights = weights.reshape(-1, 5) if weights.size % 5 == 0 else np.atleast_2d(weights)
+    bias = np.atleast_1d(np.asarray(bias, dtype=np.float64))
+    if weights.shape[1] != 5 or bias.shape != (weights.shape[0],):
+        raise ValueError(f"music_score: weights must be (rows, 5) and bias (rows,), got {weights.shape} and {bias.shape}")
     n = level_db.shape[0]
-    out = np.full(n, -np.inf)
+    out = np.full((weights.shape[0], n), -np.inf)
     if n == 0 or not np.any(want):
         return out
     step = max(1, int(round(step_s / hop_s)))
     half = max(1, int(round(window_s / hop_s / 2)))
     idx = np.flatnonzero(want)
     grid = np.unique(idx - idx % step)
-    scores = np.empty(grid.size)
+    scores = np.empty((weights.shape[0], grid.size))
     # bins are in cycles per window: Hz times the window's duration
     _music_score(level_db, np.ascontiguousarray(dipped, dtype=np.bool_), np.ascontiguousarray(steady, dtype=np.bool_),
                  grid.astype(np.int64), half, band_hz[0] * hop_s, band_hz[1] * hop_s,
                  max(1, int(round(beat_s[0] / hop_s))), max(1, int(round(beat_s[1] / hop_s))), float(low_ratio),
-                 np.asarray(weights, dtype=np.float64), float(bias), scores)
-    out[idx] = scores[np.searchsorted(grid, idx - idx % step)]
+                 weights, bias, scores)
+    out[:, idx] = scores[:, np.searchsorted(grid, idx - idx % step)]
     return out
 
 
@@ -201,10 +218,11 @@ def music_like(level_db, steady, active, others, hop_s, *, dip_window_s, dip_db,
     """Frames of sound that score as music over ``window_s`` (module docstring).
 
     Only stretches of at least ``min_s`` with no other party speaking are scored
-    (:func:`music_stretches`); a frame is music-like where the mean score within
-    ``smooth_s`` of it (inside its stretch) is positive, and music-like runs shorter
+    (:func:`music_stretches`); a frame is music-like where the mean of one of the
+    scores within ``smooth_s`` of it (inside its stretch) is positive, and music-like runs shorter
     than ``min_s`` are dropped, then ``edge_s`` comes off both ends of each run (a window
-    that reaches across the end of the music reads partly what lies beyond):
+    that reaches across the end of the music reads partly what lies beyond) and each run
+    grows back, by ``edge_s`` at most, over the sound that joins it without a gap:
     hold is a "turn" of tens of seconds the other party never answers, and no phrase
     of speech is judged on its own.
 
@@ -238,9 +256,31 @@ def music_like(level_db, steady, active, others, hop_s, *, dip_window_s, dip_db,
     dipped = dips(level, int(round(dip_window_s / hop_s / 2)), dip_db)
     score = music_score(level, dipped, steady, want, hop_s, window_s=window_s, step_s=step_s, band_hz=band_hz,
                         beat_s=beat_s, low_ratio=low_ratio, weights=weights, bias=bias)
-    score = run_means(score, want, max(0, int(round(smooth_s / hop_s))))
-    music = drop_short(want & (score > 0.0), max(1, int(round(min_s / hop_s))))
-    return erode(music, max(0, int(round(edge_s / hop_s))))
+    half = max(0, int(round(smooth_s / hop_s)))
+    music = np.zeros_like(want)
+    for row in score:
+        music |= run_means(row, want, half) > 0.0
+    music = drop_short(want & music, max(1, int(round(min_s / hop_s))))
+    edge = max(0, int(round(edge_s / hop_s)))
+    return regrow(erode(music, edge), active, edge)
+
+
+def regrow(mask, active, frames):
+    """Each run of ``mask`` extended by up to ``frames`` frames on each side over ``active``
+    frames that join it without a gap."""
+    from callscan.kernels.runs import mask_to_runs
+
+    out = mask.copy()
+    starts, ends = mask_to_runs(mask)
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        lo = a
+        while lo > max(0, a - frames) and active[lo - 1]:
+            lo -= 1
+        hi = b
+        while hi < min(mask.shape[0], b + frames) and active[hi]:
+            hi += 1
+        out[lo:hi] = True
+    return out
 
 
 def erode(mask, frames):

@@ -130,10 +130,10 @@ def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0, mi
     segments = MixSegments(source.sample_rate, mix) if mix is not None and nch == 2 and not source.settled else None
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
+        filtered = highpass(x, source.sample_rate, highpass_hz) if highpass_hz > 0 else x
         for ch in range(nch):
             xc = x[ch]
-            xl = highpass(xc, source.sample_rate, highpass_hz) if highpass_hz > 0 else xc
-            energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(xl, hop, win, f0 - b0, f1 - b0)
+            energy[ch, f0:f1], half[ch, 2 * f0 : 2 * f1] = frame_levels(filtered[ch], hop, win, f0 - b0, f1 - b0)
             pitch_level[ch, f0:f1] = tracker.levels(xc[own])  # a frame's level is of its own hop
             zeros[ch].add(xc[own])
         end = min(own.stop, x.shape[1])

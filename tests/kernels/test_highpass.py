@@ -32,3 +32,17 @@ def test_start_up_dies_within_40_ms():
 def test_bad_cutoff_is_refused():
     with pytest.raises(ValueError, match="cutoff"):
         highpass(np.zeros(10, np.float32), 8000, 5000.0)
+
+
+def test_channels_filter_as_one_pass_each():
+    import scipy.signal
+
+    from callscan.kernels.highpass import highpass_sections
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 20000)).astype(np.float32)
+    y = highpass(x, 8000, 100.0)
+    c = highpass_sections(8000, 100.0)
+    want = scipy.signal.sosfilt(np.c_[c[:, :3], np.ones(2), c[:, 3:]], x.astype(np.float64), axis=1)
+    assert np.max(np.abs(y - want)) < 1e-5
+    assert np.array_equal(highpass(x[1], 8000, 100.0), y[1])

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import music
 from callscan.analyze import analyze_call
-from callscan.kernels.music import erode, music_like, music_score, run_means
+from callscan.kernels.music import erode, music_like, music_score, regrow, run_means
 from callscan.params import Params
 from fixtures import hold_calls
 from tests import reference
@@ -44,13 +44,14 @@ def test_score_matches_reference(seed):
     steady = rng.random(n) < 0.5
     want = np.zeros(n, bool)
     want[[0, 5, 350, 699]] = True
-    weights = rng.standard_normal(5)
+    weights = rng.standard_normal((2, 5))
+    bias = np.array([0.25, -1.0])
     got = music_score(level, dipped, steady, want, HOP, window_s=4.0, step_s=HOP, band_hz=(3.0, 8.0),
-                      beat_s=(0.3, 1.0), low_ratio=0.5, weights=weights, bias=0.25)
+                      beat_s=(0.3, 1.0), low_ratio=0.5, weights=weights, bias=bias)
     for c in np.flatnonzero(want):
         f = reference.music_features(level, dipped, steady, c, 200, (3.0, 8.0), (30, 100), HOP)
-        assert got[c] == pytest.approx(0.25 + weights @ f, rel=1e-6, abs=1e-6), c
-    assert np.all(np.isneginf(got[~want]))
+        np.testing.assert_allclose(got[:, c], bias + weights @ f, rtol=1e-6, atol=1e-6)
+    assert np.all(np.isneginf(got[:, ~want]))
 
 
 def test_score_steps_and_empty():
@@ -58,9 +59,12 @@ def test_score_steps_and_empty():
     z = np.zeros(300, bool)
     assert np.all(np.isneginf(music_score(level, z, z, z, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0),
                                           beat_s=(0.3, 1.0), low_ratio=0.5, weights=np.ones(5), bias=0.0)))
+    with pytest.raises(ValueError, match="weights must be"):
+        music_score(level, z, z, z, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0), beat_s=(0.3, 1.0),
+                    low_ratio=0.5, weights=np.ones(4), bias=0.0)
     want = np.ones(300, bool)
     got = music_score(level, z, z, want, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0), beat_s=(0.3, 1.0),
-                      low_ratio=0.5, weights=np.ones(5), bias=0.0)
+                      low_ratio=0.5, weights=np.ones(5), bias=0.0)[0]
     assert np.all(got[:10] == got[0]) and np.all(got[10:20] == got[10])  # one evaluation per 0.1 s step
     assert got[150] == pytest.approx(np.log10(0.01))  # a constant level: no low frames, no modulation, no rhythm
 
@@ -71,6 +75,9 @@ def test_run_means_and_erode():
     got = run_means(x, mask, 1)
     assert got[:3].tolist() == [0.5, 1.0, 1.5] and np.isneginf(got[3]) and got[4:9].tolist() == [4.5, 5, 6, 7, 7.5]
     assert erode(mask, 1).tolist() == [0, 1, 0, 0, 0, 1, 1, 1, 0, 0]
+    core = np.array([0, 0, 0, 0, 0, 0, 1, 0, 0, 0], bool)
+    assert regrow(core, mask, 2).tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 1, 0]  # up to 2 frames, never over the gap
+    assert regrow(core, mask, 9).tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 1, 0]
 
 
 def test_others_speaking_and_short_stretches_are_not_judged():
@@ -172,7 +179,7 @@ REAL = [0, 4, 9, 14, 16, 20]  # places in benchmarks.music.tracks(): rock, folk,
 
 @pytest.fixture(scope="module")
 def real_tracks():
-    found = music.tracks()
+    found = music.tracks(download=False)  # a test never downloads: the cache is filled by python -m benchmarks.music
     if len(found) < max(REAL) + 1:
         pytest.skip(f"music cache has {len(found)} tracks (python -m benchmarks.music fetches them)")
     return found
