@@ -504,6 +504,12 @@ class MixParams:
         Share of the segments that must agree (0-1).
     lag_tol_s, gain_tol_db : float
         How far a segment's lag (s) and gain (dB) may lie from the median ones and agree.
+    echo_lag_s, echo_path_s : float
+        Each segment also records the share of the other channel that a linear path from it
+        explains (an FIR ``echo_path_s`` long, at the delay up to ``echo_lag_s`` where the two
+        match best), s: ``callscan.frames.layout`` tells a room from an echo or crosstalk path by it.
+    echo_floor_db : float
+        Where the other channel lies further below, nothing is fitted (share 0), dB.
     """
 
     min_corr: float = 0.75
@@ -517,6 +523,9 @@ class MixParams:
     share: float = 0.8
     lag_tol_s: float = 0.00025
     gain_tol_db: float = 3.0
+    echo_lag_s: float = 0.5
+    echo_path_s: float = 0.016
+    echo_floor_db: float = -20.0
 
 
 @dataclass(frozen=True)
@@ -528,8 +537,13 @@ class RoomParams:
     max_coupling_db : float
         Each channel hears the other's talker within this many dB of that talker's own
         channel (``callscan.audio.dual_mono`` segments), dB.
+    max_explained : float
+        No short linear path: where each channel is loudest, the share of the other channel
+        that one explains (``mix.echo_path_s``) stays under this (median; 0.75 is 6 dB of
+        echo return loss enhancement).
     max_delay_s : float
-        A leak found later than this is an echo, not the room, s.
+        A leak found later than this is an echo, not the room, s (at most ``mix.max_lag_s``:
+        a linear path that short would have matched the waveforms).
     min_segments : int
         Segments needed per channel where it is loudest.
     margin_db : float
@@ -542,7 +556,8 @@ class RoomParams:
     """
 
     max_coupling_db: float = 15.0
-    max_delay_s: float = 0.03
+    max_explained: float = 0.75
+    max_delay_s: float = 0.010
     min_segments: int = 3
     margin_db: float = 5.0
     window_s: float = 0.15
