@@ -9,7 +9,7 @@ from callscan._version import __version__
 from callscan.audio import decoding as audio_mod
 from callscan.audio.blocks import MemorySource, open_source
 from callscan.errors import ParameterError
-from callscan.frames.layout import leak_paths, room_warning
+from callscan.frames.layout import room_warning
 from callscan.frames.passes import frame_features
 from callscan.measures.dead_air import dead_air_measures, sustained_sound
 from callscan.measures.hold import hold_measures
@@ -172,12 +172,12 @@ def layout_fields(audio, frames, params):
     """``channel_layout`` and, per party, the leak of the other party into its channel
     (``callscan.fields.LAYOUT``).
 
-    A leak's level and delay come from the leak stage (``callscan.frames.layout.leak_paths``);
+    A leak's level and delay come from the leak stage (``Frames.leaks``);
     in a shared room the level is the room's coupling and the delay null (no short linear
     path carries it).
     """
     out = {"channel_layout": audio.layout or frames.layout or "separate"}
-    paths = leak_paths(frames) if out["channel_layout"] in ("leak", "shared_room") else []
+    paths = frames.leaks if out["channel_layout"] == "leak" else []
     for party, ch in params.party_channels():
         level = delay = None
         if out["channel_layout"] == "shared_room":

@@ -601,6 +601,12 @@ class MixParams(Checked):
         Share of the segments that must agree (0-1).
     lag_tol_s, gain_tol_db : float
         How far a segment's lag (s) and gain (dB) may lie from the median ones and agree.
+    echo_lag_s, echo_path_s : float
+        Each segment also records the share of the other channel that a linear path from it
+        explains (an FIR ``echo_path_s`` long, at the delay up to ``echo_lag_s`` where the two
+        match best), s: ``callscan.frames.layout`` tells a room from an echo or crosstalk path by it.
+    echo_floor_db : float
+        Where the other channel lies further below, nothing is fitted (share 0), dB.
     """
 
     min_corr: float = param(0.75, "r", "(0, 1]")
@@ -614,6 +620,9 @@ class MixParams(Checked):
     share: float = param(0.8, "share 0-1", "(0, 1]")
     lag_tol_s: float = param(0.00025, "s", "[0, inf)")
     gain_tol_db: float = param(3.0, "dB", "[0, inf)")
+    echo_lag_s: float = param(0.5, "s", "[0, 2]")
+    echo_path_s: float = param(0.016, "s", "(0, 0.1]")
+    echo_floor_db: float = param(-20.0, "dB", "[-200, 0]")
 
 
 @dataclass(frozen=True)
@@ -625,8 +634,13 @@ class RoomParams(Checked):
     max_coupling_db : float
         Each channel hears the other's talker within this many dB of that talker's own
         channel (``callscan.audio.dual_mono`` segments), dB.
+    max_explained : float
+        No short linear path: where each channel is loudest, the share of the other channel
+        that one explains (``mix.echo_path_s``) stays under this (median; 0.75 is 6 dB of
+        echo return loss enhancement).
     max_delay_s : float
-        A leak found later than this is an echo, not the room, s.
+        A leak found later than this is an echo, not the room, s (at most ``mix.max_lag_s``:
+        a linear path that short would have matched the waveforms).
     min_segments : int
         Segments needed per channel where it is loudest.
     margin_db : float
@@ -639,7 +653,8 @@ class RoomParams(Checked):
     """
 
     max_coupling_db: float = param(15.0, "dB", "[0, inf)")
-    max_delay_s: float = param(0.03, "s", "[0, 0.5]")
+    max_explained: float = param(0.75, "share 0-1", "[0, 1]")
+    max_delay_s: float = param(0.010, "s", "[0, 0.5]")
     min_segments: int = param(3, "segments", "[1, inf)")
     margin_db: float = param(5.0, "dB", "[0, inf)")
     window_s: float = param(0.15, "s", "(0, 10]")

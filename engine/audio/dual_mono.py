@@ -84,6 +84,55 @@ def segment_match(a, b_ext, max_lag):
     return float(r[j]), j - max_lag, gain
 
 
+def echo_match(src, dst_ext, taps, pre, floor_db):
+    """Share of the other channel's energy that a short linear path from ``src`` explains, at the
+    delay where the two match best (an echo or crosstalk path from ``src``'s channel).
+
+    The delay is the peak of the normalised cross-correlation of ``src`` with ``dst_ext`` at
+    every delay of ``dst_ext`` behind it; a causal FIR of ``taps`` taps starting ``pre``
+    samples before that delay is fitted by least squares, and the share is one less the
+    residual's energy over the other channel's (0: nothing explained, 1: all of it). Where
+    the other channel lies more than ``floor_db`` under ``src`` nothing of the talker is
+    heard there and nothing is fitted (0).
+
+    Parameters
+    ----------
+    src : ndarray, shape (m,), float64
+        One channel's segment (m > taps).
+    dst_ext : ndarray, shape (m + k,), float64
+        The other channel from the segment's start to ``k`` samples after its end.
+    taps, pre : int
+        Samples.
+    floor_db : float
+        dB (negative).
+
+    Returns
+    -------
+    float
+    """
+    m = src.shape[0]
+    e_src = float(np.dot(src, src))
+    if e_src <= 0 or dst_ext.shape[0] < m or m <= taps:
+        return 0.0
+    if 10 * math.log10(max(float(np.dot(dst_ext[:m], dst_ext[:m])), 1e-300) / e_src) < floor_db:
+        return 0.0
+    num = scipy.signal.correlate(dst_ext, src, mode="valid", method="fft")
+    c = np.concatenate(([0.0], np.cumsum(dst_ext * dst_ext)))
+    den = np.sqrt(e_src * (c[m:] - c[:-m]))
+    r = np.divide(num, den, out=np.zeros_like(num), where=den > 1e-12 * e_src)
+    start = min(max(0, int(np.argmax(np.abs(r))) - pre), dst_ext.shape[0] - m)
+    y = dst_ext[start + taps - 1 : start + m]
+    x = np.lib.stride_tricks.sliding_window_view(src, taps)[:, ::-1]  # x[i, j] = src[i + taps - 1 - j]
+    e_y = float(np.dot(y, y))
+    if e_y <= 0:
+        return 0.0
+    gram = x.T @ x
+    gram[np.diag_indices(taps)] += 1e-9 * np.trace(gram) / taps + 1e-300
+    proj = x.T @ y
+    h = np.linalg.solve(gram, proj)
+    return float(min(1.0, max(0.0, float(np.dot(h, proj)) / e_y)))
+
+
 class MixSegments:
     """The segments of :func:`one_mix`, gathered from samples that arrive in pieces.
 
@@ -105,7 +154,10 @@ class MixSegments:
         self.sos = _band_sos(sample_rate, tuple(mix.band_hz))
         self._pending = []  # pieces of samples not yet cut into rounds, (2, m) each
         self._count = 0
-        self.rows = []  # (channel, r, lag, gain_db) per segment
+        self.echo = int(round(mix.echo_lag_s * sample_rate))
+        self.taps = max(2, int(round(mix.echo_path_s * sample_rate)))
+        self.pre = int(round(0.002 * sample_rate))
+        self.rows = []  # (channel, r, lag, gain_db, echo share) per segment
 
     def add(self, x):
         """Take the next samples, shape (2, m) (any length)."""
@@ -121,11 +173,14 @@ class MixSegments:
             self._count = rest.shape[1]
 
     def finish(self):
-        """The segments, shape (n, 4): channel, r, lag (samples), gain (dB)."""
+        """The segments, shape (n, 5): the channel loudest in it; r, lag (samples by which channel 1
+        follows channel 0) and gain (dB of channel 1 over channel 0) at the peak of
+        :func:`segment_match`; and the share of the other channel that a short linear path from
+        that channel explains (:func:`echo_match`)."""
         if self._count:
             self._round(np.concatenate(self._pending, axis=1))
             self._pending, self._count = [], 0
-        return np.array(self.rows, dtype=np.float64).reshape(-1, 4)
+        return np.array(self.rows, dtype=np.float64).reshape(-1, 5)
 
     def _round(self, x):
         n = x.shape[1]
@@ -150,7 +205,11 @@ class MixSegments:
                 start = self.margin + int(i) * self.hop
                 a = y[0, start : start + self.seg]
                 b = y[1, start - self.max_lag : start + self.seg + self.max_lag]
-                self.rows.append((ch, *segment_match(a - a.mean(), b - b.mean(), self.max_lag)))
+                found = segment_match(a - a.mean(), b - b.mean(), self.max_lag)
+                src = y[ch, start : start + self.seg]
+                dst = y[1 - ch, start : min(n, start + self.seg + self.echo)]
+                share = echo_match(src - src.mean(), dst - dst.mean(), self.taps, self.pre, self.p.echo_floor_db)
+                self.rows.append((ch, *found, share))
 
 
 def one_mix(segments, sample_rate, mix):

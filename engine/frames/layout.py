@@ -17,9 +17,12 @@ Shared room
 The room is recognised from how the two waveforms relate where each channel is loudest
 (the segments of ``callscan.audio.dual_mono``, at least ``min_segments`` per channel):
 the other channel hears that talker within ``max_coupling_db`` (its level over the
-loudest channel's, in the speech band), yet the waveforms do not match at any lag up to
-10 ms (median ``|r|`` under ``mix.min_corr``); and the leak stage found the two channels'
-levels coupled at a delay of at most ``max_delay_s`` (an echo returned later is a leak).
+loudest channel's, in the speech band), yet no short linear path carries it: a FIR of
+``mix.echo_path_s`` at the best delay up to ``mix.echo_lag_s`` explains under
+``max_explained`` of the other channel (median; an echo or crosstalk path, coded,
+band-limited or dispersive, is explained almost whole where its talker alone speaks, a
+room's reverberation, many times longer, is not); and the leak stage found the two channels' levels coupled at a delay of at most
+``max_delay_s`` (an echo returned later is a leak).
 
 In a room each talker's speech reaches the two channels with a level difference of its
 own: over the frames where someone speaks loudly, the differences ``d = e_0 - e_1`` form
@@ -42,13 +45,16 @@ from callscan.params import as_kwargs
 LAYOUTS = ("separate", "leak", "shared_room", "dual_mono", "mono")
 
 
-def leak_paths(frames):
+def leak_paths(leak):
     """Per destination channel, ``(level_db, delay_s)`` of the other channel's leak into it, or None.
 
-    ``level_db`` is the leak's level under the talker, dB (negative); ``delay_s`` its bulk delay, s.
-    The leak stage's estimate (``Frames.leak``: ``callscan.frames.leak.LeakPath``).
+    ``leak`` is what the leak stage (``callscan.frames.leak.leak_activity``) returns per
+    destination channel: a path with ``level_db`` and ``delay_s``, or the coupling alone
+    (dB, found at lag 0: delay 0). ``level_db`` is the leak's level under the talker, dB
+    (negative); ``delay_s`` its bulk delay, s.
     """
-    return [None if p is None else (float(p.level_db), float(p.delay_s)) for p in frames.leak]
+    return [None if p is None else (float(getattr(p, "level_db", p)), float(getattr(p, "delay_s", 0.0)))
+            for p in leak]
 
 
 def in_one_room(segments, paths, mix, room):
@@ -56,9 +62,9 @@ def in_one_room(segments, paths, mix, room):
 
     Parameters
     ----------
-    segments : ndarray, shape (n, 4), or None
+    segments : ndarray, shape (n, 5), or None
         ``callscan.audio.dual_mono.MixSegments.finish()``: channel, r, lag, gain (dB of channel 1
-        over channel 0).
+        over channel 0), echo share.
     paths : list of (tuple or None)
         :func:`leak_paths`.
     mix : callscan.params.MixParams
@@ -80,7 +86,8 @@ def in_one_room(segments, paths, mix, room):
         heard = sign * float(np.median(rows[:, 3]))
         if not heard >= -room.max_coupling_db:
             return False
-        if float(np.median(np.abs(rows[:, 1]))) >= mix.min_corr:
+        # no short linear path from this channel's talker into the other, at any delay
+        if float(np.median(rows[:, 4])) >= room.max_explained:
             return False
     return True
 
@@ -154,7 +161,7 @@ def room_activity(energy, half, heard, loud, speech, params, hop_s):
 def room_warning(coupling):
     """What ``warnings`` says of a call whose channels are two microphones in one room."""
     return (
-        "both channels hear both talkers (two microphones in one room: channel 1's talker at "
+        "both channels hear both talkers (crosstalk of two microphones in one room: channel 1's talker at "
         f"{coupling[0]:.1f} dB in channel 0, channel 0's at {coupling[1]:.1f} dB in channel 1, through no "
         "short linear path): each stretch is attributed to the channel whose talker stands above "
         "the other's leak"

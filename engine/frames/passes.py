@@ -64,6 +64,9 @@ class Frames:
         For two channels, ``separate``, ``leak`` or ``shared_room`` (``callscan.frames.layout``).
     room_db : list of float, optional
         In a shared room, per channel, the coupling of the other channel's talker into it, dB.
+    leaks : list of (tuple or None), optional
+        For two channels, per channel, ``(level_db, delay_s)`` of the other channel's leak into
+        it, or None (``callscan.frames.layout.leak_paths``).
     """
 
     hop_s: float
@@ -81,6 +84,7 @@ class Frames:
     voiced: np.ndarray = None
     layout: str = None
     room_db: list = None
+    leaks: list = None
 
     @property
     def leak_db(self):
@@ -195,11 +199,11 @@ def frame_features(source, params):
     loud = [f[2] for f in first]
     del first
     leak = [None] * energy.shape[0]
-    layout = room_db = None
+    layout = room_db = paths = None
     if energy.shape[0] == 2:
         heard = speech.copy()
         leak = leak_activity(source, energy, half, loud, speech, floor, params, hop, win, context)
-        paths = leak_paths(Frames(hop_s, energy, floor, speech, leak))
+        paths = leak_paths(leak)
         layout = "leak" if any(p is not None for p in paths) else "separate"
         if in_one_room(getattr(source, "mix_segments", None), paths, params.mix, params.room):
             room_db = room_activity(energy, half, heard, loud, speech, params, hop_s)
@@ -262,6 +266,7 @@ def frame_features(source, params):
         voiced=voiced,
         layout=layout,
         room_db=room_db,
+        leaks=paths,
     )
 
 

@@ -51,8 +51,9 @@ def test_two_clusters():
 
 
 def rows(r, gain0, gain1, n=6):
-    """Segments of ``callscan.audio.dual_mono``: n per channel with |r| and the gains given."""
-    return np.array([(0, r, 2, gain0)] * n + [(1, r, 2, gain1)] * n, dtype=np.float64)
+    """Segments of ``callscan.audio.dual_mono``: n per channel with |r| (and that share of the
+    other channel explained by a short path) and the gains given."""
+    return np.array([(0, r, 2, gain0, r)] * n + [(1, r, 2, gain1, r)] * n, dtype=np.float64)
 
 
 def test_in_one_room_needs_both_talkers_heard_without_a_short_linear_path():
@@ -60,6 +61,9 @@ def test_in_one_room_needs_both_talkers_heard_without_a_short_linear_path():
     leak = [(-7.0, 0.0), None]
     assert in_one_room(rows(0.5, -5, 5), leak, mix, room)
     assert not in_one_room(rows(0.99, -5, 5), leak, mix, room)  # a linear path: a leak, filtered
+    echo = rows(0.5, -5, 5)
+    echo[:6, 4] = 0.95  # channel 0's talker reaches channel 1 through an echo path (at any delay)
+    assert not in_one_room(echo, leak, mix, room)
     assert not in_one_room(rows(0.5, -30, 5), leak, mix, room)  # channel 1 does not hear channel 0's talker
     assert not in_one_room(rows(0.5, -5, 30), leak, mix, room)
     assert not in_one_room(rows(0.5, -5, 5), [None, None], mix, room)  # levels not coupled
@@ -100,3 +104,13 @@ def test_dominance_gives_each_stretch_to_its_talker():
     assert share(0, 1.2, 2.8) > 0.9 and share(1, 1.2, 2.8) < 0.1
     assert share(1, 4.2, 5.8) > 0.9 and share(0, 4.2, 5.8) < 0.1
     assert share(0, 7.2, 7.8) > 0.9 and share(1, 7.2, 7.8) > 0.9  # both at once: both count
+
+
+def test_leak_paths_read_the_leak_stage_as_it_reports():
+    from collections import namedtuple
+
+    from callscan.frames.layout import leak_paths
+
+    path = namedtuple("Path", "level_db delay_s")
+    assert leak_paths([None, -26.5]) == [None, (-26.5, 0.0)]  # a coupling found at lag 0
+    assert leak_paths([path(-20.0, 0.15), None]) == [(-20.0, 0.15), None]  # a path at its delay
