@@ -328,8 +328,10 @@ def attach_pictures(content, batch, *, plots=True, jobs=None, dpi=pictures.DPI, 
     params = batch_params(batch.run, notes) if plots else None
     used, todo, missing, reused = set(), [], 0, 0
     params_hash = batch.run.get("params_hash")
+    ran_in = (batch.run.get("this_run") or {}).get("cwd")  # rows keep the path as given
     for p in content.picks:
-        audio = p.row.get("path")
+        given = p.row.get("path")
+        audio = os.path.join(ran_in, given) if given and ran_in and not os.path.isabs(given) else given
         target = os.path.join(folder, pictures.picture_name(p.row.get("call_id"), used))
         key = pictures.picture_key(audio, p.row.get("call_id"), params_hash, __version__, dpi) if audio else None
         if key is None:
@@ -338,7 +340,7 @@ def attach_pictures(content, batch, *, plots=True, jobs=None, dpi=pictures.DPI, 
             p.picture = pictures.data_uri(target)
             reused += 1
         elif plots:
-            events = batch.events.get(audio) if batch.events is not None else None
+            events = batch.events.get(given) if batch.events is not None else None
             record = dict(p.row, warnings=warning_list(p.row.get("warnings")))
             todo.append((p, pictures.Task(audio=audio, target=target, key=key, record=record, events=events,
                                           params=params, dpi=dpi)))

@@ -337,3 +337,19 @@ def test_a_script_error_is_caught(batch_dir, tmp_path):
     with Visit(broken) as v:
         assert v.page.get_attribute("html", "data-status") == "error"
         assert "TypeError" in v.page.inner_text("#script-errors") and v.page_errors
+
+
+def test_pictures_of_a_batch_given_relative_paths_are_drawn_from_anywhere(tmp_path, monkeypatch):
+    """Rows keep the path as given; the report finds the audio from the folder the batch ran in."""
+    pytest.importorskip("matplotlib")
+    (tmp_path / "calls").mkdir()
+    shutil.copy(FIXTURES / "demo_call.wav", tmp_path / "calls" / "demo_call.wav")
+    monkeypatch.chdir(tmp_path)
+    run_batch(["calls"], str(tmp_path / "out"), jobs=1, events=True)
+    assert read_table(str(tmp_path / "out" / "calls.parquet"))[0]["path"] == os.path.join("calls", "demo_call.wav")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = write_report(str(tmp_path / "out"), jobs=1)
+    assert result.plots == 1
+    assert not any("not at its recorded path" in n for n in result.notes)
