@@ -43,8 +43,6 @@ dB on the frame grid), at a lag of ``k`` frames (``e_b`` read at ``t - k``):
 """
 
 import numpy as np
-import scipy.linalg
-import scipy.signal
 
 from callscan.kernels._jit import kernel
 from callscan.kernels.windows import _window_percentiles
@@ -357,6 +355,8 @@ def leak_solve(r, acf, ridge=1e-3):
     """
     col = acf.copy()
     col[0] += ridge * acf[0] + 1e-20
+    import scipy.linalg  # only where a leak is fitted: it costs a clean call's start-up nothing
+
     return scipy.linalg.solve_toeplitz(col, r)
 
 
@@ -418,4 +418,6 @@ def leak_residual(a, b, h, delay=0):
     lo, hi = max(first, 0), min(b.shape[0], first + src.shape[0])
     if hi > lo:
         src[lo - first : hi - first] = b[lo:hi]
+    import scipy.signal  # only where a leak is taken out
+
     return a - scipy.signal.oaconvolve(src, h, mode="valid")

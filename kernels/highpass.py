@@ -40,6 +40,42 @@ def highpass_sections(sample_rate, cutoff_hz):
     return out
 
 
+def lowpass_sections(sample_rate, cutoff_hz):
+    """The two sections of the 4th-order Butterworth low-pass, shape (2, 5), float64 (a0 = 1)."""
+    if not 0 < cutoff_hz < sample_rate / 2:
+        raise ValueError(f"low-pass cutoff must lie between 0 and {sample_rate / 2:g} Hz, got {cutoff_hz}")
+    w0 = 2 * math.pi * cutoff_hz / sample_rate
+    out = np.empty((2, 5))
+    for k, q in enumerate(BUTTERWORTH_Q4):
+        alpha = math.sin(w0) / (2 * q)
+        c = math.cos(w0)
+        a0 = 1 + alpha
+        out[k] = ((1 - c) / 2 / a0, (1 - c) / a0, (1 - c) / 2 / a0, -2 * c / a0, (1 - alpha) / a0)
+    return out
+
+
+def bandpass(x, sample_rate, low_hz, high_hz):
+    """``x`` through the 4th-order Butterworth high-pass at ``low_hz`` and low-pass at
+    ``high_hz`` (-3 dB at each edge, 24 dB an octave outside), each channel from rest.
+
+    Parameters
+    ----------
+    x : ndarray, shape (channels, n)
+    sample_rate : int
+    low_hz, high_hz : float
+
+    Returns
+    -------
+    ndarray, shape (channels, n), float32
+    """
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    high = np.empty_like(x)
+    _biquads(x, highpass_sections(sample_rate, low_hz), high)
+    out = np.empty_like(x)
+    _biquads(high, lowpass_sections(sample_rate, high_hz), out)
+    return out
+
+
 @kernel
 def _biquads(x, coef, out):
     """The two sections in one pass over the samples of every channel (rows of ``x``): each

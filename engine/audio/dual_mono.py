@@ -33,20 +33,21 @@ a block at a time) feed the samples in order to :class:`MixSegments`, which cuts
 into its own rounds, so both take the same decision.
 """
 
-import functools
 import math
 
 import numpy as np
-import scipy.signal
+import scipy.fft
+
+from callscan.kernels.highpass import bandpass
 
 _WARMUP_S = 0.02  # band-pass filter settling at the start of a round, s
 
 
-@functools.lru_cache(maxsize=16)
-def _band_sos(sample_rate, band_hz):
-    lo, hi = band_hz
-    hi = min(hi, 0.45 * sample_rate)
-    return scipy.signal.butter(4, (lo, hi), btype="bandpass", fs=sample_rate, output="sos")
+def _correlate_valid(long, short):
+    """``out[j] = sum_n short[n] long[n + j]`` for ``j <= len(long) - len(short)``, by FFT."""
+    n = scipy.fft.next_fast_len(long.shape[0] + short.shape[0] - 1, real=True)
+    spec = scipy.fft.rfft(long, n) * np.conj(scipy.fft.rfft(short, n))
+    return scipy.fft.irfft(spec, n)[: long.shape[0] - short.shape[0] + 1]
 
 
 def segment_match(a, b_ext, max_lag):
@@ -116,7 +117,7 @@ def echo_match(src, dst_ext, taps, pre, floor_db):
         return 0.0
     if 10 * math.log10(max(float(np.dot(dst_ext[:m], dst_ext[:m])), 1e-300) / e_src) < floor_db:
         return 0.0
-    num = scipy.signal.correlate(dst_ext, src, mode="valid", method="fft")
+    num = _correlate_valid(dst_ext, src)
     c = np.concatenate(([0.0], np.cumsum(dst_ext * dst_ext)))
     den = np.sqrt(e_src * (c[m:] - c[:-m]))
     r = np.divide(num, den, out=np.zeros_like(num), where=den > 1e-12 * e_src)
@@ -151,7 +152,8 @@ class MixSegments:
         self.seg = max(self.hop, int(round(mix.segment_s * sample_rate / self.hop)) * self.hop)
         self.max_lag = int(round(mix.max_lag_s * sample_rate))
         self.margin = self.max_lag + int(round(_WARMUP_S * sample_rate))
-        self.sos = _band_sos(sample_rate, tuple(mix.band_hz))
+        self.sample_rate = sample_rate
+        self.band = (mix.band_hz[0], min(mix.band_hz[1], 0.45 * sample_rate))
         self._pending = []  # pieces of samples not yet cut into rounds, (2, m) each
         self._count = 0
         self.echo = int(round(mix.echo_lag_s * sample_rate))
@@ -189,7 +191,7 @@ class MixSegments:
         if m < w:
             return
         # band-passed from rest at the round's start: the margin covers the filter's settling
-        y = scipy.signal.sosfilt(self.sos, x.astype(np.float64), axis=1)
+        y = bandpass(x, self.sample_rate, *self.band).astype(np.float64)
         core = y[:, self.margin : self.margin + m * self.hop]
         power = np.mean(np.square(core.reshape(2, m, self.hop)), axis=2)
         c = np.concatenate((np.zeros((2, 1)), np.cumsum(power, axis=1)), axis=1)

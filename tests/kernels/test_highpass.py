@@ -46,3 +46,25 @@ def test_channels_filter_as_one_pass_each():
     want = scipy.signal.sosfilt(np.c_[c[:, :3], np.ones(2), c[:, 3:]], x.astype(np.float64), axis=1)
     assert np.max(np.abs(y - want)) < 1e-5
     assert np.array_equal(highpass(x[1], 8000, 100.0), y[1])
+
+
+def test_bandpass_is_the_butterworth_high_pass_then_low_pass():
+    """``bandpass`` equals scipy's 4th-order Butterworth high-pass and low-pass in series, and is
+    -3 dB at both edges, flat between them, at 8 and 16 kHz."""
+    import scipy.signal
+
+    from callscan.kernels.highpass import bandpass
+
+    rng = np.random.default_rng(7)
+    for sr in (8000, 16000):
+        x = rng.standard_normal((2, sr)).astype(np.float32)
+        sos = np.vstack([scipy.signal.butter(4, 300, "highpass", fs=sr, output="sos"),
+                         scipy.signal.butter(4, 1200, "lowpass", fs=sr, output="sos")])
+        ref = scipy.signal.sosfilt(sos, x.astype(np.float64), axis=1)
+        assert np.max(np.abs(bandpass(x, sr, 300.0, 1200.0) - ref)) < 1e-5
+        t = np.arange(sr) / sr
+        for f, want_db in ((300.0, -3.0), (1200.0, -3.0), (600.0, 0.0)):
+            tone = np.sin(2 * np.pi * f * t).astype(np.float32)[None, :]
+            y = bandpass(tone, sr, 300.0, 1200.0)[0, sr // 2 :]
+            got = 10 * np.log10(np.mean(y.astype(np.float64) ** 2) / 0.5)
+            assert abs(got - want_db) < 0.2, (sr, f, got)
