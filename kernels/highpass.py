@@ -26,54 +26,26 @@ BUTTERWORTH_Q4 = (0.5411961001461969, 1.3065629648763766)
 """Q of the two sections of a 4th-order Butterworth filter: 1 / (2 cos(pi/8)), 1 / (2 cos(3 pi/8))."""
 
 
+def butterworth_sections(sample_rate, cutoff_hz, kind="highpass"):
+    """Coefficients ``(b0, b1, b2, a1, a2)`` of the two sections of the 4th-order Butterworth
+    ``kind`` (``"highpass"`` or ``"lowpass"``), shape (2, 5), float64 (a0 = 1)."""
+    if not 0 < cutoff_hz < sample_rate / 2:
+        raise ValueError(f"{kind} cutoff must lie between 0 and {sample_rate / 2:g} Hz, got {cutoff_hz}")
+    w0 = 2 * math.pi * cutoff_hz / sample_rate
+    c = math.cos(w0)
+    edge = (1 + c) / 2 if kind == "highpass" else (1 - c) / 2  # b0 = b2; b1 = -2 b0 (high), 2 b0 (low)
+    sign = -1.0 if kind == "highpass" else 1.0
+    out = np.empty((2, 5))
+    for k, q in enumerate(BUTTERWORTH_Q4):
+        alpha = math.sin(w0) / (2 * q)
+        a0 = 1 + alpha
+        out[k] = (edge / a0, sign * 2 * edge / a0, edge / a0, -2 * c / a0, (1 - alpha) / a0)
+    return out
+
+
 def highpass_sections(sample_rate, cutoff_hz):
-    """Coefficients ``(b0, b1, b2, a1, a2)`` of the two sections, shape (2, 5), float64 (a0 = 1)."""
-    if not 0 < cutoff_hz < sample_rate / 2:
-        raise ValueError(f"high-pass cutoff must lie between 0 and {sample_rate / 2:g} Hz, got {cutoff_hz}")
-    w0 = 2 * math.pi * cutoff_hz / sample_rate
-    out = np.empty((2, 5))
-    for k, q in enumerate(BUTTERWORTH_Q4):
-        alpha = math.sin(w0) / (2 * q)
-        c = math.cos(w0)
-        a0 = 1 + alpha
-        out[k] = ((1 + c) / 2 / a0, -(1 + c) / a0, (1 + c) / 2 / a0, -2 * c / a0, (1 - alpha) / a0)
-    return out
-
-
-def lowpass_sections(sample_rate, cutoff_hz):
-    """The two sections of the 4th-order Butterworth low-pass, shape (2, 5), float64 (a0 = 1)."""
-    if not 0 < cutoff_hz < sample_rate / 2:
-        raise ValueError(f"low-pass cutoff must lie between 0 and {sample_rate / 2:g} Hz, got {cutoff_hz}")
-    w0 = 2 * math.pi * cutoff_hz / sample_rate
-    out = np.empty((2, 5))
-    for k, q in enumerate(BUTTERWORTH_Q4):
-        alpha = math.sin(w0) / (2 * q)
-        c = math.cos(w0)
-        a0 = 1 + alpha
-        out[k] = ((1 - c) / 2 / a0, (1 - c) / a0, (1 - c) / 2 / a0, -2 * c / a0, (1 - alpha) / a0)
-    return out
-
-
-def bandpass(x, sample_rate, low_hz, high_hz):
-    """``x`` through the 4th-order Butterworth high-pass at ``low_hz`` and low-pass at
-    ``high_hz`` (-3 dB at each edge, 24 dB an octave outside), each channel from rest.
-
-    Parameters
-    ----------
-    x : ndarray, shape (channels, n)
-    sample_rate : int
-    low_hz, high_hz : float
-
-    Returns
-    -------
-    ndarray, shape (channels, n), float32
-    """
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    high = np.empty_like(x)
-    _biquads(x, highpass_sections(sample_rate, low_hz), high)
-    out = np.empty_like(x)
-    _biquads(high, lowpass_sections(sample_rate, high_hz), out)
-    return out
+    """The two sections of the 4th-order Butterworth high-pass, shape (2, 5) (a0 = 1)."""
+    return butterworth_sections(sample_rate, cutoff_hz, "highpass")
 
 
 @kernel
@@ -123,3 +95,27 @@ def highpass(x, sample_rate, cutoff_hz):
     out = np.empty(rows.shape, dtype=np.float32)
     _biquads(rows, highpass_sections(sample_rate, cutoff_hz), out)
     return out.reshape(x.shape)
+
+
+def bandpass(x, sample_rate, low_hz, high_hz):
+    """``x`` through the 4th-order Butterworth high-pass at ``low_hz`` and low-pass at
+    ``high_hz`` (-3 dB at each edge, 24 dB an octave outside), each channel from rest.
+
+    Parameters
+    ----------
+    x : ndarray, shape (channels, n)
+    sample_rate : int
+        Hz.
+    low_hz, high_hz : float
+        Band edges, Hz.
+
+    Returns
+    -------
+    ndarray, shape (channels, n), float32
+    """
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    high = np.empty_like(x)
+    _biquads(x, highpass_sections(sample_rate, low_hz), high)
+    out = np.empty_like(x)
+    _biquads(high, butterworth_sections(sample_rate, high_hz, "lowpass"), out)
+    return out
