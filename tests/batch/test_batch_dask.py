@@ -29,14 +29,17 @@ def crashing_analysis(path, params=None, events=False):
     return analyze_call(path, params=params, events=events)
 
 
-@pytest.fixture(scope="module")
-def cluster():
+def two_workers():
+    """A local Dask cluster of two single-threaded worker processes."""
     from distributed import LocalCluster
 
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR,
-    ) as c:
+    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=None, silence_logs=logging.ERROR)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with two_workers() as c:
         yield c
 
 
@@ -133,12 +136,7 @@ def test_a_file_refused_with_a_dying_worker_is_tried_once_more(tmp_path):
 @pytest.fixture(scope="module")
 def whole_cluster():
     """A cluster of its own: the module's cluster may be left without workers by the tests that kill them."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR,
-    ) as c:
+    with two_workers() as c:
         yield c
 
 

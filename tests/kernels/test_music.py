@@ -144,17 +144,22 @@ def glide_lead(n, rng):
     return np.sin(phase) + 0.4 * np.sin(2 * phase) + 0.5 * drums(n, rng)
 
 
+def hold_scores(x, truth):
+    """Share of the true hold frames the analysis calls hold, and true hold frames it calls dead air."""
+    rec = analyze_call(x, sample_rate=SR, events=True)
+    n = int(np.ceil(x.shape[1] / (SR * HOP)))
+    want = truth_mask([truth["hold"]], n)
+    recall = np.count_nonzero(events_mask(rec, "hold", n) & want) / np.count_nonzero(want)
+    return recall, np.count_nonzero(events_mask(rec, "dead_air", n) & want)
+
+
 @pytest.mark.parametrize("kind,base,channel", [(drums, "demo_call", 1), (chords, "interruptions", 0),
                                                (glide_lead, "busy_call", 1)])
 def test_synthetic_music_is_hold(kind, base, channel):
     rng = np.random.default_rng(18)
     sound = kind(30 * SR, rng).astype(np.float32)
     x, truth = hold_calls.hold_call(base, sound, -24.0, channel, seed=4)
-    rec = analyze_call(x, sample_rate=SR, events=True)
-    n = int(np.ceil(x.shape[1] / (SR * HOP)))
-    want = truth_mask([truth["hold"]], n)
-    recall = np.count_nonzero(events_mask(rec, "hold", n) & want) / np.count_nonzero(want)
-    dead = np.count_nonzero(events_mask(rec, "dead_air", n) & want)
+    recall, dead = hold_scores(x, truth)
     assert recall >= 0.8, f"{kind.__name__}: hold recall {recall:.2f}"
     assert dead == 0, f"{kind.__name__}: {dead} frames of music called dead air"
 
@@ -192,10 +197,6 @@ def test_real_music_is_hold(real_tracks, place):
     base = ("demo_call", "interruptions", "busy_call")[place % 3]
     x, truth = hold_calls.hold_call(base, sound, -24.0, place % 2, seed=place)
     x = hold_calls.through_codec(x, "ulaw")
-    rec = analyze_call(x, sample_rate=SR, events=True)
-    n = int(np.ceil(x.shape[1] / (SR * HOP)))
-    want = truth_mask([truth["hold"]], n)
-    recall = np.count_nonzero(events_mask(rec, "hold", n) & want) / np.count_nonzero(want)
-    dead = np.count_nonzero(events_mask(rec, "dead_air", n) & want)
+    recall, dead = hold_scores(x, truth)
     assert recall >= 0.7, f"{track['name']}: hold recall {recall:.2f}"
     assert dead == 0, f"{track['name']}: {dead} frames called dead air"
