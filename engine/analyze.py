@@ -47,7 +47,8 @@ PARTY_FIELDS = (
 def load(source, sample_rate=None, params=None):
     """Decode a path, bytes or a binary file-like object, or wrap an array (``callscan.audio.decoding``)."""
     params = params or Params()
-    kw = dict(min_duration_s=params.min_duration_s, identical_tol=params.identical_tol, mix=params.mix)
+    kw = dict(min_duration_s=params.min_duration_s, identical_tol=params.identical_tol, mix=params.mix,
+              highpass_hz=params.frame.highpass_hz)
     is_file = isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)) or hasattr(source, "read")
     if is_file and sample_rate is not None:
         raise ParameterError("sample_rate is only for arrays; a file carries its own")
@@ -68,7 +69,7 @@ def open_call(source, sample_rate=None, params=None):
         if sample_rate is not None:
             raise ParameterError("sample_rate is only for arrays; a file carries its own")
         return open_source(source, min_duration_s=params.min_duration_s, identical_tol=params.identical_tol,
-                           mix=params.mix)
+                           mix=params.mix, highpass_hz=params.frame.highpass_hz)
     return MemorySource(load(source, sample_rate, params))
 
 

@@ -252,6 +252,98 @@ def leak_explained(e_a, e_b, coupling_db, margin_db):
     return out
 
 
+@kernel
+def _lag_covariance(s, taps, out):
+    # out[u, v] = sum_{i < L} s[i + u] s[i + v], L = len(s) - taps + 1: the first row by sums,
+    # then each diagonal by the update C(u, u + d) = C(u - 1, u - 1 + d) - s[u - 1] s[u - 1 + d]
+    #                                               + s[u - 1 + L] s[u - 1 + L + d]
+    n = s.shape[0] - taps + 1
+    for d in range(taps):
+        acc = 0.0
+        for i in range(n):
+            acc += s[i] * s[i + d]
+        out[0, d] = acc
+        out[d, 0] = acc
+        for u in range(1, taps - d):
+            acc += s[u - 1 + n] * s[u - 1 + n + d] - s[u - 1] * s[u - 1 + d]
+            out[u, u + d] = acc
+            out[u + d, u] = acc
+
+
+def sliding_gram(src, taps):
+    """``x.T @ x`` for the matrix of ``src``'s sliding windows ``x[i, j] = src[i + taps - 1 - j]``
+    (``i < len(src) - taps + 1``): the normal matrix of a causal FIR of ``taps`` taps fitted on
+    ``src`` by the covariance method, in O(taps^2) from lagged products.
+
+    Parameters
+    ----------
+    src : ndarray, shape (m,), float64
+        ``m >= taps``.
+    taps : int
+
+    Returns
+    -------
+    ndarray, shape (taps, taps), float64
+    """
+    out = np.empty((taps, taps))
+    _lag_covariance(np.ascontiguousarray(src, dtype=np.float64), int(taps), out)
+    return out[::-1, ::-1].copy()
+
+
+@kernel
+def _cholesky_solve(a, b, x):
+    # a = L L^T (Cholesky-Banachiewicz, row by row), then L z = b and L^T x = z; a is
+    # overwritten by L (lower triangle). False where a pivot is not positive.
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(i + 1):
+            acc = a[i, j]
+            for k in range(j):
+                acc -= a[i, k] * a[j, k]
+            if i == j:
+                if not acc > 0.0:
+                    return False
+                a[i, i] = np.sqrt(acc)
+            else:
+                a[i, j] = acc / a[j, j]
+    for i in range(n):
+        acc = b[i]
+        for k in range(i):
+            acc -= a[i, k] * x[k]
+        x[i] = acc / a[i, i]
+    for i in range(n - 1, -1, -1):
+        acc = x[i]
+        for k in range(i + 1, n):
+            acc -= a[k, i] * x[k]
+        x[i] = acc / a[i, i]
+    return True
+
+
+def spd_solve(a, b):
+    """``x`` with ``a x = b`` for a symmetric positive definite ``a``, by Cholesky
+    factorisation (plain loops: no threaded BLAS for a matrix of a hundred rows, whose
+    threads cost more than the arithmetic on a busy machine).
+
+    Parameters
+    ----------
+    a : ndarray, shape (n, n), float64
+    b : ndarray, shape (n,), float64
+
+    Returns
+    -------
+    ndarray, shape (n,), float64
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        Where ``a`` is not positive definite.
+    """
+    x = np.empty(b.shape[0])
+    if not _cholesky_solve(np.array(a, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64), x):
+        raise np.linalg.LinAlgError("matrix is not positive definite")
+    return x
+
+
 def _chunk(taps):
     """Chunk length and FFT size of the sectioned sums: chunks of a few times ``taps``, so
     the transforms stay short (their cost grows with the chunk, not with the block)."""

@@ -16,6 +16,7 @@ within 40 ms at a 100 Hz cutoff, so a block with that much context ahead of its 
 frames filters them as the whole signal would, to that precision.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -26,9 +27,11 @@ BUTTERWORTH_Q4 = (0.5411961001461969, 1.3065629648763766)
 """Q of the two sections of a 4th-order Butterworth filter: 1 / (2 cos(pi/8)), 1 / (2 cos(3 pi/8))."""
 
 
+@functools.lru_cache(maxsize=64)
 def butterworth_sections(sample_rate, cutoff_hz, kind="highpass"):
     """Coefficients ``(b0, b1, b2, a1, a2)`` of the two sections of the 4th-order Butterworth
-    ``kind`` (``"highpass"`` or ``"lowpass"``), shape (2, 5), float64 (a0 = 1)."""
+    ``kind`` (``"highpass"`` or ``"lowpass"``), shape (2, 5), float64 (a0 = 1). The array is
+    shared between calls with the same arguments: read it, never write it."""
     if not 0 < cutoff_hz < sample_rate / 2:
         raise ValueError(f"{kind} cutoff must lie between 0 and {sample_rate / 2:g} Hz, got {cutoff_hz}")
     w0 = 2 * math.pi * cutoff_hz / sample_rate

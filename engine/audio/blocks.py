@@ -259,7 +259,7 @@ class FileSource:
         return False
 
 
-def open_source(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
+def open_source(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None, highpass_hz=None):
     """A :class:`FileSource` for a file that can be read in blocks, else a :class:`MemorySource`.
 
     Block reading needs a rate that is analysed as it is (8 or 16 kHz) and a header that
@@ -280,6 +280,6 @@ def open_source(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
     )
     if not blockwise:
         return MemorySource(audio_mod.decode(path, min_duration_s=min_duration_s, identical_tol=identical_tol,
-                                             mix=mix))
+                                             mix=mix, highpass_hz=highpass_hz))
     checks.check_layout(info.channels, info.frames, info.samplerate, path, min_duration_s)
     return FileSource(path, name, info)

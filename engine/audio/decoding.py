@@ -29,9 +29,10 @@ from callscan.audio.checks import (
     open_info,
     same_signal,
 )
-from callscan.audio.dual_mono import MixSegments, louder_channel, one_mix, one_mix_warning
+from callscan.audio.dual_mono import MixSegments, louder_channel, one_mix, one_mix_warning, signal_hop_power
 from callscan.errors import DecodeError
-from callscan.params import MixParams
+from callscan.kernels.highpass import highpass
+from callscan.params import FrameParams, MixParams
 
 _BLOCK_READ_FRAMES = 1 << 25  # 70 min at 8 kHz: longer files are read in blocks
 
@@ -97,7 +98,7 @@ def _to_analysis_rate(samples, rate, warnings):
     return np.ascontiguousarray(out.T, dtype=np.float32), target
 
 
-def _mono_check(samples, rate, tol, mix, warnings):
+def _mono_check(samples, rate, tol, mix, warnings, highpass_hz=None):
     """``(layout, samples, segments)``: the channel layout known from the samples alone
     (``"mono"``, ``"dual_mono"``, or None for two channels of two parties so far), the samples
     (one channel when the file is mono in effect) and, for two parties, the segments of
@@ -112,8 +113,11 @@ def _mono_check(samples, rate, tol, mix, warnings):
         return "dual_mono", samples[:1], None
     mix = mix or MixParams()
     segments = MixSegments(rate, mix)
+    cutoff = FrameParams().highpass_hz if highpass_hz is None else highpass_hz
+    above = highpass(samples, rate, cutoff) if cutoff > 0 else samples
     for start in range(0, samples.shape[1], segments.round):
-        segments.add(samples[:, start : start + segments.round])
+        stop = start + segments.round
+        segments.add(samples[:, start:stop], signal_hop_power(above[:, start:stop], segments.hop))
     rows = segments.finish()
     found = one_mix(rows, rate, mix)
     if found is not None:
@@ -123,7 +127,7 @@ def _mono_check(samples, rate, tol, mix, warnings):
     return None, samples, rows
 
 
-def decode(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
+def decode(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None, highpass_hz=None):
     """Read an audio file for analysis.
 
     Parameters
@@ -136,6 +140,9 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
         Tolerance for "both channels carry the same signal", relative to the peak.
     mix : callscan.params.MixParams, optional
         Two channels that carry one mix (``callscan.audio.dual_mono``); defaults to ``MixParams()``.
+    highpass_hz : float, optional
+        The frame high-pass (``frame.highpass_hz``; defaults to ``FrameParams()``'s): the
+        dual-mono check takes its segments where each channel is loudest above it.
 
     Returns
     -------
@@ -175,7 +182,7 @@ def decode(path, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
     if not isinstance(source, bytes):
         codec = f"WAV+{codec}"
         warnings.append("MPEG audio inside a WAVE header: decoded from its data chunk")
-    return _finish(samples, rate, codec, path, warnings, identical_tol, mix)
+    return _finish(samples, rate, codec, path, warnings, identical_tol, mix, highpass_hz)
 
 
 def _read_samples(source, dtype, frames):
@@ -220,7 +227,7 @@ def _stream_size(stream):
     return end - pos
 
 
-def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3, mix=None):
+def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3, mix=None, highpass_hz=None):
     """Read audio for analysis from a binary file-like object (``io.BytesIO``, an open file).
 
     The same checks and conversions as :func:`decode`, so a call gives the same
@@ -236,6 +243,9 @@ def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3, mix=No
         Tolerance for "both channels carry the same signal", relative to the peak.
     mix : callscan.params.MixParams, optional
         Two channels that carry one mix (``callscan.audio.dual_mono``); defaults to ``MixParams()``.
+    highpass_hz : float, optional
+        The frame high-pass (``frame.highpass_hz``; defaults to ``FrameParams()``'s): the
+        dual-mono check takes its segments where each channel is loudest above it.
 
     Returns
     -------
@@ -266,10 +276,10 @@ def decode_file_object(stream, *, min_duration_s=1.0, identical_tol=1e-3, mix=No
         raise DecodeError(
             f"truncated: the header announces {expected} frames, only {data.shape[0]} decode", name, "unreadable"
         )
-    return _finish(_channels_first(data, dtype, name), rate, codec, name, [], identical_tol, mix)
+    return _finish(_channels_first(data, dtype, name), rate, codec, name, [], identical_tol, mix, highpass_hz)
 
 
-def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical_tol=1e-3, mix=None):
+def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical_tol=1e-3, mix=None, highpass_hz=None):
     """Wrap an in-memory signal for analysis.
 
     Parameters
@@ -302,7 +312,7 @@ def from_array(samples, sample_rate, *, name=None, min_duration_s=1.0, identical
     check_layout(x.shape[0], x.shape[1], int(sample_rate), name, min_duration_s)
     x = np.ascontiguousarray(x, dtype=np.float32)
     check_samples(x, name)
-    return _finish(x, int(sample_rate), "array", name, [], identical_tol, mix)
+    return _finish(x, int(sample_rate), "array", name, [], identical_tol, mix, highpass_hz)
 
 
 def _remove_dc(samples, warnings):
@@ -329,12 +339,12 @@ def _remove_dc(samples, warnings):
     return out
 
 
-def _finish(samples, rate, codec, path, warnings, identical_tol, mix):
+def _finish(samples, rate, codec, path, warnings, identical_tol, mix, highpass_hz=None):
     for ch in range(samples.shape[0]):
         if not samples[ch].any():
             warnings.append(no_signal_warning(ch))
     samples = _remove_dc(samples, warnings)
     samples, analysis_rate = _to_analysis_rate(samples, rate, warnings)
-    layout, samples, segments = _mono_check(samples, analysis_rate, identical_tol, mix, warnings)
+    layout, samples, segments = _mono_check(samples, analysis_rate, identical_tol, mix, warnings, highpass_hz)
     mode = "stereo" if layout is None else "mono"
     return Audio(samples, analysis_rate, rate, codec, path, mode, warnings, layout, segments)

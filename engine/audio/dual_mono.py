@@ -38,6 +38,7 @@ import math
 import numpy as np
 import scipy.fft
 
+from callscan.kernels.crosstalk import sliding_gram, spd_solve
 from callscan.kernels.highpass import bandpass
 
 _WARMUP_S = 0.02  # band-pass filter settling at the start of a round, s
@@ -123,14 +124,17 @@ def echo_match(src, dst_ext, taps, pre, floor_db):
     r = np.divide(num, den, out=np.zeros_like(num), where=den > 1e-12 * e_src)
     start = min(max(0, int(np.argmax(np.abs(r))) - pre), dst_ext.shape[0] - m)
     y = dst_ext[start + taps - 1 : start + m]
-    x = np.lib.stride_tricks.sliding_window_view(src, taps)[:, ::-1]  # x[i, j] = src[i + taps - 1 - j]
     e_y = float(np.dot(y, y))
     if e_y <= 0:
         return 0.0
-    gram = x.T @ x
+    # the normal equations of y[i] ~ sum_j h[j] src[i + taps - 1 - j]
+    gram = sliding_gram(src, taps)
     gram[np.diag_indices(taps)] += 1e-9 * np.trace(gram) / taps + 1e-300
-    proj = x.T @ y
-    h = np.linalg.solve(gram, proj)
+    proj = np.correlate(src, y, "valid")[::-1]
+    try:
+        h = spd_solve(gram, proj)
+    except np.linalg.LinAlgError:  # rounding on a signal with next to no energy
+        return 0.0
     return float(min(1.0, max(0.0, float(np.dot(h, proj)) / e_y)))
 
 
@@ -142,36 +146,56 @@ class MixSegments:
     sample_rate : int
         Hz.
     mix : callscan.params.MixParams
+
+    Notes
+    -----
+    Each round's segments are taken where a channel is loudest, from the power of each
+    10 ms hop of the signal above the frame high-pass (``frame.highpass_hz``): the level the
+    frame levels are of, which the caller has at hand. Only the chosen segments, with the
+    lag and the band-pass filter's settling on each side, are band-passed.
     """
 
     def __init__(self, sample_rate, mix):
-        self.sr = sample_rate
         self.p = mix
-        self.round = max(1, int(round(mix.round_s * sample_rate)))
+        self.sample_rate = sample_rate
         self.hop = max(1, int(round(0.01 * sample_rate)))
+        self.round = max(self.hop, int(round(mix.round_s * sample_rate / self.hop)) * self.hop)
         self.seg = max(self.hop, int(round(mix.segment_s * sample_rate / self.hop)) * self.hop)
         self.max_lag = int(round(mix.max_lag_s * sample_rate))
-        self.margin = self.max_lag + int(round(_WARMUP_S * sample_rate))
-        self.sample_rate = sample_rate
+        self.warm = int(round(_WARMUP_S * sample_rate))
+        self.margin = -(-(self.max_lag + self.warm) // self.hop)  # hops
         self.band = (mix.band_hz[0], min(mix.band_hz[1], 0.45 * sample_rate))
         self._pending = []  # pieces of samples not yet cut into rounds, (2, m) each
+        self._power = []  # their hop powers, (2, ceil(m / hop)) each
         self._count = 0
         self.echo = int(round(mix.echo_lag_s * sample_rate))
         self.taps = max(2, int(round(mix.echo_path_s * sample_rate)))
         self.pre = int(round(0.002 * sample_rate))
         self.rows = []  # (channel, r, lag, gain_db, echo share) per segment
 
-    def add(self, x):
-        """Take the next samples, shape (2, m) (any length)."""
+    def add(self, x, power):
+        """Take the next samples.
+
+        Parameters
+        ----------
+        x : ndarray, shape (2, m)
+            Samples (any length; every piece but the last a whole number of hops).
+        power : ndarray, shape (2, ceil(m / hop))
+            Mean square of each hop of ``x`` above the frame high-pass (full scale 1).
+        """
         if x.shape[1] == 0:
             return
         self._pending.append(np.array(x, dtype=np.float32))  # a copy: a block's buffer is reused
+        self._power.append(np.asarray(power, dtype=np.float64))
         self._count += x.shape[1]
         while self._count >= self.round:
             buf = np.concatenate(self._pending, axis=1)
-            self._round(buf[:, : self.round])
-            rest = buf[:, self.round :]
+            pw = np.concatenate(self._power, axis=1)
+            k = self.round // self.hop
+            self._round(buf[:, : self.round], pw[:, :k])
+            rest, rest_pw = buf[:, self.round :], pw[:, k:]
             self._pending = [rest] if rest.shape[1] else []
+            self._power = [rest_pw] if rest.shape[1] else []
             self._count = rest.shape[1]
 
     def finish(self):
@@ -180,38 +204,101 @@ class MixSegments:
         :func:`segment_match`; and the share of the other channel that a short linear path from
         that channel explains (:func:`echo_match`)."""
         if self._count:
-            self._round(np.concatenate(self._pending, axis=1))
-            self._pending, self._count = [], 0
+            self._round(np.concatenate(self._pending, axis=1), np.concatenate(self._power, axis=1))
+            self._pending, self._power, self._count = [], [], 0
         return np.array(self.rows, dtype=np.float64).reshape(-1, 5)
 
-    def _round(self, x):
+    def _band(self, x, start, stop):
+        """``x[:, start:stop]`` band-passed, the filter started from rest ``warm`` samples earlier."""
+        lead = min(self.warm, start)
+        y = bandpass(x[:, start - lead : stop], self.sample_rate, *self.band)
+        return y[:, lead:].astype(np.float64)
+
+    def _round(self, x, power):
         n = x.shape[1]
-        m = (n - 2 * self.margin) // self.hop
+        m = n // self.hop - 2 * self.margin  # hops a segment may start in (then end by)
         w = self.seg // self.hop
         if m < w:
             return
-        # band-passed from rest at the round's start: the margin covers the filter's settling
-        y = bandpass(x, self.sample_rate, *self.band).astype(np.float64)
-        core = y[:, self.margin : self.margin + m * self.hop]
-        power = np.mean(np.square(core.reshape(2, m, self.hop)), axis=2)
-        c = np.concatenate((np.zeros((2, 1)), np.cumsum(power, axis=1)), axis=1)
-        level = 10 * np.log10((c[:, w:] - c[:, :-w]) / w + 1e-30)  # per segment start frame
+        core = power[:, self.margin : self.margin + m]
+        c = np.concatenate((np.zeros((2, 1)), np.cumsum(core, axis=1)), axis=1)
+        level = 10 * np.log10((c[:, w:] - c[:, :-w]) / w + 1e-30)  # per segment start hop
         for ch in (0, 1):
-            taken = []
-            for i in np.argsort(-level[ch], kind="stable"):
-                if len(taken) >= self.p.per_round or level[ch, i] < self.p.min_dbfs:
-                    break
-                if any(abs(int(i) - j) < w for j in taken):
-                    continue
-                taken.append(int(i))
-                start = self.margin + int(i) * self.hop
-                a = y[0, start : start + self.seg]
-                b = y[1, start - self.max_lag : start + self.seg + self.max_lag]
+            for i in loudest_segments(level[ch], w, self.p.per_round, self.p.min_dbfs):
+                start = (self.margin + i) * self.hop
+                y = self._band(x, start - self.max_lag, start + self.seg + self.max_lag)
+                a = y[0, self.max_lag : self.max_lag + self.seg]
+                b = y[1]
                 found = segment_match(a - a.mean(), b - b.mean(), self.max_lag)
-                src = y[ch, start : start + self.seg]
-                dst = y[1 - ch, start : min(n, start + self.seg + self.echo)]
-                share = echo_match(src - src.mean(), dst - dst.mean(), self.taps, self.pre, self.p.echo_floor_db)
+                src = y[ch, self.max_lag : self.max_lag + self.seg]
+                stop = min(n, start + self.seg + self.echo)
+                dst = y[1 - ch, self.max_lag : self.max_lag + self.seg]
+                if _below(dst - dst.mean(), src - src.mean(), self.p.echo_floor_db):
+                    share = 0.0  # nothing of the talker heard there: nothing to fit
+                else:
+                    dst = self._band(x[1 - ch : 2 - ch], start, stop)[0]
+                    share = echo_match(src - src.mean(), dst - dst.mean(), self.taps, self.pre,
+                                       self.p.echo_floor_db)
                 self.rows.append((ch, *found, share))
+
+
+def _below(dst, src, floor_db):
+    """Whether ``dst`` lies more than ``floor_db`` (negative) under ``src``, in energy."""
+    e_src = float(np.dot(src, src))
+    return e_src <= 0 or 10 * math.log10(max(float(np.dot(dst, dst)), 1e-300) / e_src) < floor_db
+
+
+def loudest_segments(level, w, count, min_db):
+    """Starts of the ``count`` loudest segments that do not overlap, loudest first.
+
+    Parameters
+    ----------
+    level : ndarray, shape (k,)
+        Level of the segment starting at each hop, dB.
+    w : int
+        Hops in a segment.
+    count : int
+    min_db : float
+        No segment quieter than this is taken.
+
+    Returns
+    -------
+    list of int
+    """
+    level = np.array(level, dtype=np.float64)
+    taken = []
+    while len(taken) < count:
+        i = int(np.argmax(level))  # the first of equals
+        if not level[i] >= min_db:
+            break
+        taken.append(i)
+        level[max(0, i - w + 1) : i + w] = -np.inf
+    return taken
+
+
+def signal_hop_power(x, hop):
+    """Mean square of each hop of ``x``, shape (channels, ceil(n / hop)), float64 (the last hop
+    padded with zeros)."""
+    k = -(-x.shape[1] // hop)
+    padded = np.zeros((x.shape[0], k * hop))
+    padded[:, : x.shape[1]] = x
+    return np.mean(np.square(padded.reshape(x.shape[0], k, hop)), axis=2)
+
+
+def hop_power(half_db):
+    """Mean square of each hop from the levels of its two halves (``frame_levels``' ``half_db``).
+
+    Parameters
+    ----------
+    half_db : ndarray, shape (..., 2 * k)
+        dBFS, ``-inf`` where silent.
+
+    Returns
+    -------
+    ndarray, shape (..., k), float64
+    """
+    p = np.power(10.0, np.asarray(half_db, dtype=np.float64) / 10)
+    return 0.5 * (p[..., 0::2] + p[..., 1::2])
 
 
 def one_mix(segments, sample_rate, mix):

@@ -10,7 +10,7 @@ import numpy as np
 
 from callscan.audio.blocks import MemorySource, block_frames
 from callscan.audio.decoding import Audio
-from callscan.audio.dual_mono import MixSegments
+from callscan.audio.dual_mono import MixSegments, hop_power
 from callscan.frames.layout import in_one_room, leak_paths, room_activity
 from callscan.frames.leak import leak_activity
 from callscan.kernels import framing
@@ -142,7 +142,7 @@ def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0, mi
             zeros[ch].add(xc[own])
         end = min(own.stop, x.shape[1])
         if segments is not None:
-            segments.add(x[:, own.start : end])
+            segments.add(x[:, own.start : end], hop_power(half[:, 2 * f0 : 2 * f1]))
         max_diff = max(max_diff, float(block_stats(x, own.start, end, peak, live_count, live_sum)))
     peak = [float(p) for p in peak]
     stats = {"nonzero": [bool(k) for k in live_count], "live_sum": [float(v) for v in live_sum],

@@ -10,7 +10,7 @@ import soundfile as sf
 from callscan.analyze import analyze_call
 from callscan.audio.blocks import FileSource, open_source
 from callscan.audio.decoding import decode, from_array
-from callscan.audio.dual_mono import MixSegments, one_mix, segment_match
+from callscan.audio.dual_mono import MixSegments, loudest_segments, one_mix, segment_match, signal_hop_power
 from callscan.params import MixParams
 from fixtures import leak_calls
 from fixtures.leak_calls import DUAL_SOURCES, DUAL_VARIANTS, LeakCell, conversation_mix, dual_mono, leak_call
@@ -195,22 +195,22 @@ def test_independent_noise_and_one_way_copies_are_not_one_mix():
     # party 0 leaks into channel 1 at -6 dB, 1 ms late; party 1's own speech is unrelated
     x = np.stack((p0, p1 + 0.5 * np.roll(p0, 8)))
     seg = MixSegments(SR, mix)
-    seg.add(x)
+    seg.add(x, signal_hop_power(x, seg.hop))
     assert one_mix(seg.finish(), SR, mix) is None
     # both ways at -6 dB: gains +6 and -6 dB
     x = np.stack((p0 + 0.5 * np.roll(p1, 8), p1 + 0.5 * np.roll(p0, 8)))
     seg = MixSegments(SR, mix)
-    seg.add(x)
+    seg.add(x, signal_hop_power(x, seg.hop))
     assert one_mix(seg.finish(), SR, mix) is None
     # one mix of both parties, the second channel 3 samples late at -6 dB
     m = p0 + p1
     x = np.stack((m, 0.5 * np.roll(m, 3)))
     seg = MixSegments(SR, mix)
-    for i in range(0, n, 7777):  # pieces of any length give the same segments
-        seg.add(x[:, i:i + 7777])
+    for i in range(0, n, 7760):  # pieces of any number of hops give the same segments
+        seg.add(x[:, i:i + 7760], signal_hop_power(x[:, i:i + 7760], seg.hop))
     rows = seg.finish()
     whole = MixSegments(SR, mix)
-    whole.add(x)
+    whole.add(x, signal_hop_power(x, whole.hop))
     assert np.array_equal(rows, whole.finish())
     found = one_mix(rows, SR, mix)
     assert found is not None and found["lag"] == 3 and abs(found["gain_db"] + 6.02) < 0.3
@@ -222,3 +222,12 @@ def test_too_little_sound_decides_nothing():
     x[1] = np.roll(x[1], 2)
     audio = from_array(x.astype(np.float32), SR)
     assert audio.mode == "stereo"
+
+
+def test_loudest_segments_are_the_loudest_that_do_not_overlap():
+    level = np.array([0.0, 5.0, 9.0, 8.0, -1.0, 7.0, 7.0, 3.0, -90.0, 6.0])
+    # 9 at 2 blocks 1..3 (w = 2); then 7 at 5 blocks 4..6; then 6 at 9; 3 at 7 is the 4th
+    assert loudest_segments(level, 2, 3, -60.0) == [2, 5, 9]
+    assert loudest_segments(level, 2, 5, -60.0) == [2, 5, 9, 7, 0]
+    assert loudest_segments(level, 2, 9, 4.0) == [2, 5, 9]  # none quieter than 4 dB
+    assert loudest_segments(level, 1, 2, -60.0) == [2, 3]

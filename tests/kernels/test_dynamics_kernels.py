@@ -250,3 +250,28 @@ def test_leak_window_finds_the_delay_of_a_broadband_path():
     start, h = leak_window(r, acf, taps, 1)
     assert lo + start <= 247 and lo + start + taps > 250
     assert lo + start + int(np.argmax(np.abs(h))) == 250
+
+
+def test_sliding_gram_is_the_normal_matrix_of_the_sliding_windows():
+    from callscan.kernels.crosstalk import sliding_gram
+
+    rng = np.random.default_rng(5)
+    for m, taps in ((400, 1), (400, 17), (130, 128), (128, 128)):
+        s = rng.standard_normal(m)
+        x = np.lib.stride_tricks.sliding_window_view(s, taps)[:, ::-1]  # x[i, j] = s[i + taps - 1 - j]
+        g = sliding_gram(s, taps)
+        assert g.shape == (taps, taps)
+        assert np.allclose(g, x.T @ x, rtol=1e-12, atol=1e-12 * m)
+
+
+def test_spd_solve_solves_and_refuses_what_is_not_positive_definite():
+    from callscan.kernels.crosstalk import spd_solve
+
+    rng = np.random.default_rng(6)
+    q = rng.standard_normal((40, 40))
+    a = q @ q.T + 1e-3 * np.eye(40)
+    b = rng.standard_normal(40)
+    assert np.allclose(a @ spd_solve(a, b), b, atol=1e-9)
+    assert np.array_equal(a, a.T)  # the input is left as it was
+    with pytest.raises(np.linalg.LinAlgError):
+        spd_solve(-a, b)
