@@ -590,7 +590,7 @@ class MixParams(Checked):
         Length of a segment, s.
     round_s : float
         The call is cut into rounds this long, s; ``per_round`` segments are taken where
-        each channel is loudest in each.
+        each channel is loudest (above ``frame.highpass_hz``) in each.
     per_round : int
         Segments per channel and round.
     min_dbfs : float

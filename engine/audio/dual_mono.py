@@ -10,12 +10,14 @@ Definition
 ----------
 Two channels carry one mix when one short linear path maps one onto the other over the
 whole call: ``b[t] ~ g a[t - lag]`` with one gain ``g`` (either sign) and one ``lag`` of
-at most ``max_lag_s``. Both channels are band-passed to ``band_hz`` (where codecs keep the
-waveform: GSM 06.10 takes out the lowest frequencies and models the top of the band as
-noise; µ-law's noise follows the whole signal's amplitude, rumble included), and the
-relation is checked on segments of ``segment_s`` taken where each channel is loudest in
-that band (``per_round`` segments per channel in every ``round_s`` of the call, none
-quieter than ``min_dbfs``). On each segment the normalised cross-correlation of the two band-passed
+at most ``max_lag_s``. The relation is checked on segments of ``segment_s`` taken where
+each channel is loudest above the frame high-pass (``frame.highpass_hz``: the level the
+frame levels are of; ``per_round`` segments per channel in every ``round_s`` of the call,
+none overlapping another of its channel, none quieter than ``min_dbfs``). Each segment
+is band-passed to ``band_hz`` (where codecs keep the waveform: GSM 06.10 takes out the
+lowest frequencies and models the top of the band as noise; µ-law's noise follows the
+whole signal's amplitude, rumble included), the filter started from rest ``_WARMUP_S``
+before it. On each segment the normalised cross-correlation of the two band-passed
 waveforms is taken at every lag up to ``max_lag_s``; its peak (by magnitude) gives that
 segment's ``r``, lag and gain (the level of ``b`` at that lag over that of ``a``, dB).
 The channels are one mix when at least ``min_segments`` segments were taken and at
