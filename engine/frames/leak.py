@@ -164,7 +164,7 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
     return r, acf, count
 
 
-def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=True):
+def residual_pass(source, filters, hop, win, context, energy, half, highpass_hz=0.0, two_way=True):
     """Frame and half-hop levels of each channel less the other channel's filtered leak.
 
     Where both directions leak, the source of each is the other channel with its own leak
@@ -177,6 +177,9 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=T
     filters : list of ((ndarray, int) or None)
         Per destination channel, the filter ``h`` from the other channel and the samples
         before its first tap.
+    energy, half : ndarray, shape (2, n_frames), and list of ndarray, shape (2 * n_frames,)
+        The channels' frame and half-hop levels as the first pass took them, dBFS: the
+        channel's own powers (``"a"``) are these.
     highpass_hz : float
         Levels of the signals above this, as the first pass takes them (0: no filter).
     two_way : bool
@@ -195,7 +198,8 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=T
     chans = [a for a in (0, 1) if filters[a] is not None]
     out = [None, None]
     for a in chans:
-        out[a] = {k: (np.empty(nf), np.empty(2 * nf)) for k in "aer"}
+        out[a] = {k: (np.empty(nf), np.empty(2 * nf)) for k in "er"}
+        out[a]["a"] = (10 ** (energy[a] / 10.0), 10 ** (half[a] / 10.0))
     need = max(start + h.shape[0] - 1 for h, start in (filters[a] for a in chans))
     raw = [Past(need), Past(need)]
     first = [Past(need), Past(need)]
@@ -213,7 +217,7 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=T
             sa, se = x[a].astype(np.float32), (x[a] - resid[a]).astype(np.float32)
             if highpass_hz > 0:
                 sa, se = highpass(sa, source.sample_rate, highpass_hz), highpass(se, source.sample_rate, highpass_hz)
-            for key, sig in (("a", sa), ("e", se), ("r", sa - se)):
+            for key, sig in (("e", se), ("r", sa - se)):
                 energy, half = out[a][key]
                 e, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
                 energy[f0:f1], half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
@@ -354,7 +358,7 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
             filters[a] = (leak_solve(r, acf), start)
     residuals = [None, None]
     if any(f is not None for f in filters):
-        residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz, two_way)
+        residuals = residual_pass(source, filters, hop, win, context, energy, half, params.frame.highpass_hz, two_way)
     for a in (0, 1):
         if paths[a] is None:
             continue

@@ -237,8 +237,10 @@ def frame_features(source, params):
                 smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s, min_s=hp.long_min_s,
             )
         if hold[ch].any():
-            speech[ch] = drop_short(speech[ch] & ~hold[ch], min_speech)
-            if pp.gate:  # the tracker is gated by speech: track again without the hold frames
+            gate = speech[ch].copy()
+            speech[ch] = drop_short(gate & ~hold[ch], min_speech)
+            if pp.gate and not np.array_equal(gate, speech[ch]):
+                # the tracker is gated by speech: track again without the hold frames
                 pitch_pass(source, hop, context, tracker, lv.pitch_refs[ch], speech, ch, f0_hz[ch], voiced[ch])
     del sp["stability"], sp["purity"], active
     hold = bridge_hold(hold, speech, int(round(hp.bridge_s / hop_s)))
