@@ -593,6 +593,8 @@ class MixParams(Checked):
         each channel is loudest (above ``frame.highpass_hz``) in each.
     per_round : int
         Segments per channel and round.
+    max_rounds : int
+        A call longer than this many rounds is cut into this many longer ones.
     min_dbfs : float
         No segment quieter than this is taken, dBFS.
     min_segments : int
@@ -615,6 +617,7 @@ class MixParams(Checked):
     segment_s: float = param(0.2, "s", "(0, inf)")
     round_s: float = param(10.0, "s", "(0, inf)")
     per_round: int = param(3, "segments", "[1, inf)")
+    max_rounds: int = param(8, "rounds", "[1, inf)")
     min_dbfs: float = param(-55.0, "dBFS", "[-200, 0]")
     min_segments: int = param(6, "segments", "[1, inf)")
     share: float = param(0.8, "share 0-1", "(0, 1]")

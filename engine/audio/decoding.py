@@ -112,7 +112,7 @@ def _mono_check(samples, rate, tol, mix, warnings, highpass_hz=None):
         warnings.append(SAME_SIGNAL_WARNING)
         return "dual_mono", samples[:1], None
     mix = mix or MixParams()
-    segments = MixSegments(rate, mix)
+    segments = MixSegments(rate, mix, samples.shape[1])
     cutoff = FrameParams().highpass_hz if highpass_hz is None else highpass_hz
     above = highpass(samples, rate, cutoff) if cutoff > 0 else samples
     for start in range(0, samples.shape[1], segments.round):

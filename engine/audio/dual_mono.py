@@ -13,7 +13,8 @@ whole call: ``b[t] ~ g a[t - lag]`` with one gain ``g`` (either sign) and one ``
 at most ``max_lag_s``. The relation is checked on segments of ``segment_s`` taken where
 each channel is loudest above the frame high-pass (``frame.highpass_hz``: the level the
 frame levels are of; ``per_round`` segments per channel in every ``round_s`` of the call,
-none overlapping another of its channel, none quieter than ``min_dbfs``). Each segment
+or in each of ``max_rounds`` equal rounds of a longer call, none overlapping another of
+its channel, none quieter than ``min_dbfs``). Each segment
 is band-passed to ``band_hz`` (where codecs keep the waveform: GSM 06.10 takes out the
 lowest frequencies and models the top of the band as noise; µ-law's noise follows the
 whole signal's amplitude, rumble included), the filter started from rest ``_WARMUP_S``
@@ -148,6 +149,10 @@ class MixSegments:
     sample_rate : int
         Hz.
     mix : callscan.params.MixParams
+    n_samples : int, optional
+        Length of the call, samples: a call longer than ``mix.max_rounds`` rounds of
+        ``mix.round_s`` is cut into that many longer rounds, so the segments (and their cost)
+        stop growing with the call's length.
 
     Notes
     -----
@@ -157,11 +162,14 @@ class MixSegments:
     lag and the band-pass filter's settling on each side, are band-passed.
     """
 
-    def __init__(self, sample_rate, mix):
+    def __init__(self, sample_rate, mix, n_samples=None):
         self.p = mix
         self.sample_rate = sample_rate
         self.hop = max(1, int(round(0.01 * sample_rate)))
-        self.round = max(self.hop, int(round(mix.round_s * sample_rate / self.hop)) * self.hop)
+        hops = int(round(mix.round_s * sample_rate / self.hop))
+        if n_samples is not None:
+            hops = max(hops, -(-n_samples // (self.hop * mix.max_rounds)))
+        self.round = max(1, hops) * self.hop
         self.seg = max(self.hop, int(round(mix.segment_s * sample_rate / self.hop)) * self.hop)
         self.max_lag = int(round(mix.max_lag_s * sample_rate))
         self.warm = int(round(_WARMUP_S * sample_rate))

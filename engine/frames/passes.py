@@ -131,7 +131,7 @@ def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0, mi
     live_count = np.zeros(nch, dtype=np.int64)
     live_sum = np.zeros(nch)
     max_diff = 0.0
-    segments = MixSegments(source.sample_rate, mix) if mix is not None and nch == 2 and not source.settled else None
+    segments = MixSegments(source.sample_rate, mix, source.n_samples) if mix is not None and nch == 2 and not source.settled else None
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
         filtered = highpass(x, source.sample_rate, highpass_hz) if highpass_hz > 0 else x
