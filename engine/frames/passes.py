@@ -12,9 +12,10 @@ from callscan.audio.blocks import MemorySource, block_frames
 from callscan.audio.decoding import Audio
 from callscan.audio.dual_mono import MixSegments, hop_power
 from callscan.frames.layout import in_one_room, leak_paths, room_activity
-from callscan.frames.leak import leak_activity
+from callscan.frames.leak import arriving, leak_activity
 from callscan.kernels import framing
 from callscan.kernels.activity import speech_activity
+from callscan.kernels.crosstalk import leak_explained
 from callscan.kernels.energy import frame_levels, sounding
 from callscan.kernels.highpass import highpass
 from callscan.kernels.music import music_like
@@ -213,6 +214,10 @@ def frame_features(source, params):
     del half, lv.half
     hp = params.hold
     active = np.stack([hold_active(s, e, hp) for s, e in zip(speech, energy)])
+    for a, path in enumerate(paths or ()):
+        if path is not None:  # the other party's sound come through the leak is not this channel's
+            heard = arriving(energy[1 - a], int(round(path[1] * sr)), hop)
+            active[a] &= speech[a] | ~leak_explained(energy[a], heard, path[0], params.crosstalk.margin_db)
     wanted = hold_wanted(active, hop_s, hp)
     qlevel = [qp.clip_ratio * p if p > 0 and 20 * np.log10(p) >= qp.clip_min_dbfs else None for p in lv.peak]
     sp = sample_pass(source, hop, context, tracker, lv.pitch_refs, speech.copy(), wanted, qlevel, params)
