@@ -6,8 +6,9 @@ On the real 8 kHz stereo call of the shared corpus (SpokenWOZ MUL1011, tiled to
 each length) and on the same audio at 16 kHz, after a warm-up so JIT compile
 time is never timed:
 
-* each stage of the pipeline (decode, energy, activity, spectra (the short-time
-  spectra the hold check and the spectral features share), hold, pitch, spectral,
+* each stage of the pipeline (decode, the 100 Hz high-pass, energy, the dual-mono check,
+  activity, the leak stage (search, fit, residual; the shared-room check), spectra (the short-time
+  spectra the hold check and the spectral features share), hold (the music score included), pitch, spectral,
   quality, syllable nuclei, the rest of rate and agitation, other measures, and the
   passes' own bookkeeping as "other"), timed inside the real ``analyze_call`` by wrapping the functions it
   calls;
@@ -55,7 +56,12 @@ CALL_S = 180  # the 3-minute tile is the 183 s call less its last 3 s: the conte
 STAGES = [
     ("callscan.analyze", "open_call", "decode"),
     ("callscan.audio.blocks:FileSource", "_read", "decode"),
+    ("callscan.frames.passes", "highpass", "high-pass"),
+    ("callscan.frames.leak", "highpass", "high-pass"),
     ("callscan.frames.passes", "frame_levels", "energy"),
+    ("callscan.frames.passes", "mix_segments", "dual mono"),
+    ("callscan.frames.passes", "leak_activity", "leak"),
+    ("callscan.frames.passes", "room_activity", "leak"),
     ("callscan.kernels.pitch:F0Tracker", "levels", "energy"),
     ("callscan.frames.passes", "speech_activity", "activity"),
     ("callscan.frames.passes", "leak_activity", "activity"),
@@ -65,6 +71,7 @@ STAGES = [
     ("callscan.frames.passes", "steadiness_of_spectra", "hold"),
     ("callscan.frames.passes", "steady_sound", "hold"),
     ("callscan.frames.passes", "bridge_hold", "hold"),
+    ("callscan.frames.passes", "music_like", "hold"),
     ("callscan.frames.passes", "pitch_candidates", "pitch"),
     ("callscan.kernels.pitch:F0Tracker", "path", "pitch"),
     ("callscan.frames.passes", "spectral_features", "spectral"),

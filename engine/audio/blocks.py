@@ -21,6 +21,7 @@ Two sources give the same blocks:
     grows with the number of frames (a few bytes each), not with the samples.
 """
 
+import contextlib
 import os
 
 import numpy as np
@@ -93,6 +94,12 @@ class MemorySource:
         for f0, f1, b0, b1 in block_ranges(nf, block, context):
             yield f0, f1, b0, self.samples[:, b0 * hop : min(b1 * hop, self.n_samples)]
 
+    @contextlib.contextmanager
+    def spans(self):
+        """A reader of stretches of the call: ``read(start, stop)`` gives the samples
+        ``start .. stop - 1``, shape (channels, stop - start), float32 (a view)."""
+        yield lambda start, stop: self.samples[:, start:stop]
+
 
 class FileSource:
     """Blocks of an audio file, decoded anew on every pass.
@@ -136,9 +143,10 @@ class FileSource:
         """Length, s."""
         return self.n_samples / self.sample_rate
 
-    def _read(self, f, out, raw):
+    def _read(self, f, out, raw, check=True):
         """Read the next ``out.shape[1]`` samples into ``out`` (channels, m), float32, checked
-        and corrected; ``raw`` is scratch of at least m frames (file layout, file dtype)."""
+        (``check``: counted in :attr:`bad` until settled) and corrected; ``raw`` is scratch of at
+        least m frames (file layout, file dtype)."""
         count = out.shape[1]
         try:
             data = f.read(count, out=raw[:count])
@@ -156,7 +164,7 @@ class FileSource:
         else:
             data = data[:, self._keep] if len(self._keep) != data.shape[1] else data
             out[...] = data.T
-            if not self.settled:
+            if check and not self.settled:
                 self._check(out)
         if self._offsets is not None:
             for ch, offset in enumerate(self._offsets):
@@ -172,16 +180,37 @@ class FileSource:
             self.bad += int(np.count_nonzero(np.abs(x) > checks.FLOAT_LIMIT))
             self.bad_kind = "limit"
 
+    def _open(self):
+        try:
+            return sf.SoundFile(self._name)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            reason = getattr(exc, "error_string", None) or str(exc)
+            raise DecodeError(f"not a readable audio file: {reason}", self.path, "unreadable") from None
+
+    @contextlib.contextmanager
+    def spans(self):
+        """A reader of stretches of the call, as :meth:`MemorySource.spans`: each read seeks and
+        decodes the stretch alone, corrected as the blocks are (not counted in :attr:`bad`)."""
+
+        def read(start, stop):
+            out = np.empty((self.channels, stop - start), dtype=np.float32)
+            raw = np.empty((stop - start, f.channels), dtype=self._dtype)
+            try:
+                f.seek(start)
+            except (sf.LibsndfileError, RuntimeError) as exc:
+                reason = getattr(exc, "error_string", None) or str(exc)
+                raise DecodeError(f"seeking failed: {reason}", self.path, "unreadable") from None
+            self._read(f, out, raw, check=False)
+            return out
+
+        with self._open() as f:
+            yield read
+
     def blocks(self, hop, block, context):
         """Yield ``(f0, f1, b0, x)`` as :meth:`MemorySource.blocks` does, reading the file once."""
         n = self.n_samples
         nf = -(-n // hop)
-        try:
-            f = sf.SoundFile(self._name)
-        except (sf.LibsndfileError, RuntimeError) as exc:
-            reason = getattr(exc, "error_string", None) or str(exc)
-            raise DecodeError(f"not a readable audio file: {reason}", self.path, "unreadable") from None
-        with f:
+        with self._open() as f:
             # One buffer for every block: the context shared with the last block moves to its
             # front, the new samples are read after it. The block yielded is a view of it,
             # valid until the next one.
@@ -207,7 +236,7 @@ class FileSource:
             From the first pass: ``nonzero`` (per channel, bool), ``live_sum`` and
             ``live_count`` (per channel: sum and number of non-zero samples), ``peak``
             (largest magnitude over both channels), ``max_diff`` (largest ``|a - b|``),
-            ``mix`` (for two channels: ``callscan.audio.dual_mono.MixSegments.finish()``).
+            ``mix`` (for two channels: ``callscan.audio.dual_mono.mix_segments``).
         identical_tol : float
             Tolerance for "both channels carry the same signal", relative to the peak.
         mix : callscan.params.MixParams, optional

@@ -29,7 +29,7 @@ from callscan.audio.checks import (
     open_info,
     same_signal,
 )
-from callscan.audio.dual_mono import MixSegments, louder_channel, one_mix, one_mix_warning, signal_hop_power
+from callscan.audio.dual_mono import louder_channel, mix_segments, one_mix, one_mix_warning, signal_hop_power
 from callscan.errors import DecodeError
 from callscan.kernels.highpass import highpass
 from callscan.params import FrameParams, MixParams
@@ -112,13 +112,11 @@ def _mono_check(samples, rate, tol, mix, warnings, highpass_hz=None):
         warnings.append(SAME_SIGNAL_WARNING)
         return "dual_mono", samples[:1], None
     mix = mix or MixParams()
-    segments = MixSegments(rate, mix, samples.shape[1])
     cutoff = FrameParams().highpass_hz if highpass_hz is None else highpass_hz
     above = highpass(samples, rate, cutoff) if cutoff > 0 else samples
-    for start in range(0, samples.shape[1], segments.round):
-        stop = start + segments.round
-        segments.add(samples[:, start:stop], signal_hop_power(above[:, start:stop], segments.hop))
-    rows = segments.finish()
+    power = signal_hop_power(above, max(1, int(round(0.01 * rate))))
+    del above
+    rows = mix_segments(power, lambda start, stop: samples[:, start:stop], samples.shape[1], rate, mix)
     found = one_mix(rows, rate, mix)
     if found is not None:
         warnings.append(one_mix_warning(found, rate))

@@ -32,8 +32,8 @@ both ways matches on both, but with gains of opposite sign in dB (the quieter co
 in the other channel) and lags of opposite sign, never with one gain and one lag.
 
 Both ways of reading a call (``callscan.audio.decoding`` whole, ``callscan.audio.blocks``
-a block at a time) feed the samples in order to :class:`MixSegments`, which cuts them
-into its own rounds, so both take the same decision.
+a block at a time) give :func:`mix_segments` the same hop powers and the same samples, so
+both take the same decision.
 """
 
 import math
@@ -141,115 +141,79 @@ def echo_match(src, dst_ext, taps, pre, floor_db):
     return float(min(1.0, max(0.0, float(np.dot(h, proj)) / e_y)))
 
 
-class MixSegments:
-    """The segments of :func:`one_mix`, gathered from samples that arrive in pieces.
+def mix_segments(power, read, n_samples, sample_rate, mix):
+    """The segments of :func:`one_mix` (module docstring).
 
     Parameters
     ----------
+    power : ndarray, shape (2, n_hops)
+        Mean square of each 10 ms hop of each channel above the frame high-pass (full scale 1).
+    read : callable
+        ``read(start, stop)``: the samples ``start .. stop - 1`` of both channels, shape
+        (2, stop - start), float32 (within the call).
+    n_samples : int
+        Length of the call, samples.
     sample_rate : int
         Hz.
     mix : callscan.params.MixParams
-    n_samples : int, optional
-        Length of the call, samples: a call longer than ``mix.max_rounds`` rounds of
-        ``mix.round_s`` is cut into that many longer rounds, so the segments (and their cost)
-        stop growing with the call's length.
+
+    Returns
+    -------
+    ndarray, shape (n, 5)
+        Per segment: the channel loudest in it; r, lag (samples by which channel 1 follows
+        channel 0) and gain (dB of channel 1 over channel 0) at the peak of
+        :func:`segment_match`; and the share of the other channel that a short linear path
+        from that channel explains (:func:`echo_match`).
 
     Notes
     -----
-    Each round's segments are taken where a channel is loudest, from the power of each
-    10 ms hop of the signal above the frame high-pass (``frame.highpass_hz``): the level the
-    frame levels are of, which the caller has at hand. Only the chosen segments, with the
-    lag and the band-pass filter's settling on each side, are band-passed.
+    The call is cut into rounds of ``mix.round_s``, or into ``mix.max_rounds`` equal longer
+    ones, so the segments (and their cost) stop growing with the call's length. Only the
+    chosen segments are read and band-passed, each with the lag and the band-pass filter's
+    settling (``_WARMUP_S``) on each side.
     """
+    hop = max(1, int(round(0.01 * sample_rate)))
+    n_hops = power.shape[1]
+    round_hops = max(1, int(round(mix.round_s * sample_rate / hop)), -(-n_hops // mix.max_rounds))
+    seg = max(1, int(round(mix.segment_s * sample_rate / hop)))  # hops
+    max_lag = int(round(mix.max_lag_s * sample_rate))
+    warm = int(round(_WARMUP_S * sample_rate))
+    margin = -(-(max_lag + warm) // hop)  # hops
+    band = (mix.band_hz[0], min(mix.band_hz[1], 0.45 * sample_rate))
+    echo = int(round(mix.echo_lag_s * sample_rate))
+    taps = max(2, int(round(mix.echo_path_s * sample_rate)))
+    pre = int(round(0.002 * sample_rate))
+    m_seg = seg * hop
 
-    def __init__(self, sample_rate, mix, n_samples=None):
-        self.p = mix
-        self.sample_rate = sample_rate
-        self.hop = max(1, int(round(0.01 * sample_rate)))
-        hops = int(round(mix.round_s * sample_rate / self.hop))
-        if n_samples is not None:
-            hops = max(hops, -(-n_samples // (self.hop * mix.max_rounds)))
-        self.round = max(1, hops) * self.hop
-        self.seg = max(self.hop, int(round(mix.segment_s * sample_rate / self.hop)) * self.hop)
-        self.max_lag = int(round(mix.max_lag_s * sample_rate))
-        self.warm = int(round(_WARMUP_S * sample_rate))
-        self.margin = -(-(self.max_lag + self.warm) // self.hop)  # hops
-        self.band = (mix.band_hz[0], min(mix.band_hz[1], 0.45 * sample_rate))
-        self._pending = []  # pieces of samples not yet cut into rounds, (2, m) each
-        self._power = []  # their hop powers, (2, ceil(m / hop)) each
-        self._count = 0
-        self.echo = int(round(mix.echo_lag_s * sample_rate))
-        self.taps = max(2, int(round(mix.echo_path_s * sample_rate)))
-        self.pre = int(round(0.002 * sample_rate))
-        self.rows = []  # (channel, r, lag, gain_db, echo share) per segment
+    def passed(start, stop, channels=(0, 1)):
+        lead = min(warm, start)
+        x = read(start - lead, stop)[list(channels)]
+        return bandpass(x, sample_rate, *band)[:, lead:].astype(np.float64)
 
-    def add(self, x, power):
-        """Take the next samples.
-
-        Parameters
-        ----------
-        x : ndarray, shape (2, m)
-            Samples (any length; every piece but the last a whole number of hops).
-        power : ndarray, shape (2, ceil(m / hop))
-            Mean square of each hop of ``x`` above the frame high-pass (full scale 1).
-        """
-        if x.shape[1] == 0:
-            return
-        self._pending.append(np.array(x, dtype=np.float32))  # a copy: a block's buffer is reused
-        self._power.append(np.asarray(power, dtype=np.float64))
-        self._count += x.shape[1]
-        while self._count >= self.round:
-            buf = np.concatenate(self._pending, axis=1)
-            pw = np.concatenate(self._power, axis=1)
-            k = self.round // self.hop
-            self._round(buf[:, : self.round], pw[:, :k])
-            rest, rest_pw = buf[:, self.round :], pw[:, k:]
-            self._pending = [rest] if rest.shape[1] else []
-            self._power = [rest_pw] if rest.shape[1] else []
-            self._count = rest.shape[1]
-
-    def finish(self):
-        """The segments, shape (n, 5): the channel loudest in it; r, lag (samples by which channel 1
-        follows channel 0) and gain (dB of channel 1 over channel 0) at the peak of
-        :func:`segment_match`; and the share of the other channel that a short linear path from
-        that channel explains (:func:`echo_match`)."""
-        if self._count:
-            self._round(np.concatenate(self._pending, axis=1), np.concatenate(self._power, axis=1))
-            self._pending, self._power, self._count = [], [], 0
-        return np.array(self.rows, dtype=np.float64).reshape(-1, 5)
-
-    def _band(self, x, start, stop):
-        """``x[:, start:stop]`` band-passed, the filter started from rest ``warm`` samples earlier."""
-        lead = min(self.warm, start)
-        y = bandpass(x[:, start - lead : stop], self.sample_rate, *self.band)
-        return y[:, lead:].astype(np.float64)
-
-    def _round(self, x, power):
-        n = x.shape[1]
-        m = n // self.hop - 2 * self.margin  # hops a segment may start in (then end by)
-        w = self.seg // self.hop
-        if m < w:
-            return
-        core = power[:, self.margin : self.margin + m]
-        c = np.concatenate((np.zeros((2, 1)), np.cumsum(core, axis=1)), axis=1)
-        level = 10 * np.log10((c[:, w:] - c[:, :-w]) / w + 1e-30)  # per segment start hop
+    rows = []
+    for r0 in range(0, n_hops, round_hops):
+        r1 = min(r0 + round_hops, n_hops)
+        end = min(r1 * hop, n_samples)  # the round's last sample + 1
+        m = min(r1 - r0, end // hop - r0) - 2 * margin  # hops a segment may start in (then end by)
+        if m < seg:
+            continue
+        c = np.concatenate((np.zeros((2, 1)), np.cumsum(power[:, r0 + margin : r0 + margin + m], axis=1)), axis=1)
+        level = 10 * np.log10((c[:, seg:] - c[:, :-seg]) / seg + 1e-30)  # per segment start hop
         for ch in (0, 1):
-            for i in loudest_segments(level[ch], w, self.p.per_round, self.p.min_dbfs):
-                start = (self.margin + i) * self.hop
-                y = self._band(x, start - self.max_lag, start + self.seg + self.max_lag)
-                a = y[0, self.max_lag : self.max_lag + self.seg]
-                b = y[1]
-                found = segment_match(a - a.mean(), b - b.mean(), self.max_lag)
-                src = y[ch, self.max_lag : self.max_lag + self.seg]
-                stop = min(n, start + self.seg + self.echo)
-                dst = y[1 - ch, self.max_lag : self.max_lag + self.seg]
-                if _below(dst - dst.mean(), src - src.mean(), self.p.echo_floor_db):
+            for i in loudest_segments(level[ch], seg, mix.per_round, mix.min_dbfs):
+                start = (r0 + margin + i) * hop
+                y = passed(start - max_lag, start + m_seg + max_lag)
+                a = y[0, max_lag : max_lag + m_seg]
+                found = segment_match(a - a.mean(), y[1] - y[1].mean(), max_lag)
+                src = y[ch, max_lag : max_lag + m_seg]
+                dst = y[1 - ch, max_lag : max_lag + m_seg]
+                if _below(dst - dst.mean(), src - src.mean(), mix.echo_floor_db):
                     share = 0.0  # nothing of the talker heard there: nothing to fit
                 else:
-                    dst = self._band(x[1 - ch : 2 - ch], start, stop)[0]
-                    share = echo_match(src - src.mean(), dst - dst.mean(), self.taps, self.pre,
-                                       self.p.echo_floor_db)
-                self.rows.append((ch, *found, share))
+                    dst = passed(start, min(end, start + m_seg + echo), (1 - ch,))[0]
+                    share = echo_match(src - src.mean(), dst - dst.mean(), taps, pre, mix.echo_floor_db)
+                rows.append((ch, *found, share))
+    return np.array(rows, dtype=np.float64).reshape(-1, 5)
 
 
 def _below(dst, src, floor_db):
@@ -317,7 +281,7 @@ def one_mix(segments, sample_rate, mix):
     Parameters
     ----------
     segments : ndarray, shape (n, 4)
-        :meth:`MixSegments.finish`.
+        :func:`mix_segments`.
     sample_rate : int
         Hz.
     mix : callscan.params.MixParams

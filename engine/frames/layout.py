@@ -63,7 +63,7 @@ def in_one_room(segments, paths, mix, room):
     Parameters
     ----------
     segments : ndarray, shape (n, 5), or None
-        ``callscan.audio.dual_mono.MixSegments.finish()``: channel, r, lag, gain (dB of channel 1
+        ``callscan.audio.dual_mono.mix_segments``: channel, r, lag, gain (dB of channel 1
         over channel 0), echo share.
     paths : list of (tuple or None)
         :func:`leak_paths`.

@@ -10,7 +10,7 @@ import numpy as np
 
 from callscan.audio.blocks import MemorySource, block_frames
 from callscan.audio.decoding import Audio
-from callscan.audio.dual_mono import MixSegments, hop_power
+from callscan.audio.dual_mono import hop_power, mix_segments
 from callscan.frames.layout import in_one_room, leak_paths, room_activity
 from callscan.frames.leak import arriving, leak_activity
 from callscan.kernels import framing
@@ -132,7 +132,6 @@ def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0, mi
     live_count = np.zeros(nch, dtype=np.int64)
     live_sum = np.zeros(nch)
     max_diff = 0.0
-    segments = MixSegments(source.sample_rate, mix, source.n_samples) if mix is not None and nch == 2 and not source.settled else None
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         own = slice((f0 - b0) * hop, (f1 - b0) * hop)
         filtered = highpass(x, source.sample_rate, highpass_hz) if highpass_hz > 0 else x
@@ -142,13 +141,14 @@ def level_pass(source, hop, win, tracker, zero_min, context, highpass_hz=0.0, mi
             pitch_level[ch, f0:f1] = tracker.levels(xc[own])  # a frame's level is of its own hop
             zeros[ch].add(xc[own])
         end = min(own.stop, x.shape[1])
-        if segments is not None:
-            segments.add(x[:, own.start : end], hop_power(half[:, 2 * f0 : 2 * f1]))
         max_diff = max(max_diff, float(block_stats(x, own.start, end, peak, live_count, live_sum)))
     peak = [float(p) for p in peak]
     stats = {"nonzero": [bool(k) for k in live_count], "live_sum": [float(v) for v in live_sum],
              "live_count": [int(k) for k in live_count], "peak": max(peak), "max_diff": max_diff,
-             "mix": segments.finish() if segments is not None else None}
+             "mix": None}
+    if mix is not None and nch == 2 and not source.settled:
+        with source.spans() as read:
+            stats["mix"] = mix_segments(hop_power(half), read, source.n_samples, source.sample_rate, mix)
     runs = [z.finish() for z in zeros]
     zeros = [(np.array(r.starts, dtype=np.int64), np.array(r.ends, dtype=np.int64)) for r in runs]
     return Levels(energy, half, [tracker.references(level) for level in pitch_level], zeros, peak, stats)
