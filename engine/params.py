@@ -201,6 +201,13 @@ class HoldParams(Checked):
     bridge_s : float
         Gaps shorter than this between hold stretches of a channel are hold too
         when nobody speaks in them (ringback is silent for 4 s between bursts), s.
+    edge_db : float
+        Each hold stretch grows over the frames next to it that stay more than this above
+        the channel's quietest level (a fade-in, a quiet first note, a last partial frame), dB.
+    edge_gap_s : float
+        Dips under ``edge_db`` shorter than this do not stop that growth, s.
+    edge_max_s : float
+        The most a hold stretch grows at each end that way, s.
     sound_db : float
         Besides speech, frames this far above the channel's quietest level (its
         5th percentile, digital silence left out) are examined: the adaptive
@@ -252,6 +259,9 @@ class HoldParams(Checked):
     music_min_s: float = param(1.0, "s", "[0, inf)")
     tone_min_s: float = param(0.3, "s", "[0, inf)")
     bridge_s: float = param(5.0, "s", "[0, inf)")
+    edge_db: float = param(3.0, "dB", "[0, inf)")
+    edge_gap_s: float = param(0.03, "s", "[0, 1]")
+    edge_max_s: float = param(3.5, "s", "[0, 60]")
     sound_db: float = param(10.0, "dB", "[0, inf)")
     long_window_s: float = param(6.0, "s", "(0, 60]")
     long_step_s: float = param(0.1, "s", "(0, 10]")
