@@ -20,10 +20,19 @@ carrying the sound (call-ai-metrics: its segments of that speaker; webrtcvad, mo
 over all calls the share of true speech frames (either party) inside ``hold`` events.
 Per noise call: backchannel precision and recall (onsets within 0.3 s, same party),
 speech-frame F1 per channel, overlap found against truth.
+
+Speech is not hold (``--skip`` leaves it out as the other parts): every WAV of the shared
+corpus (``../shared/corpus/manifest.tsv``, real speech only: laughter, fillers, creaky,
+whispered and falsetto clips included) and every committed fixture call, analysed as they
+are; the share of the frames callscan calls speech or hold that are inside ``hold`` events
+(the corpus has no frame truth: all of its sound is speech), per corpus folder, and the
+share of the fixtures' true speech frames inside ``hold`` events.
 """
 
 import argparse
+import csv
 import dataclasses
+import pathlib
 import time
 
 import numpy as np
@@ -34,6 +43,7 @@ from callscan.params import Params
 from fixtures import hold_calls
 
 HOP_S = 0.01
+CORPUS = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 BASES = ("demo_call", "interruptions", "busy_call", "swapped_voices", "mains_hum", "noisy_ulaw")
 HOLD_S = 30.0
 PARTIES = ("customer", "agent")
@@ -209,13 +219,61 @@ def print_noise(rows):
           f"overlap {ov:.1f} s vs {ot:.1f} s true ({100 * (ov - ot) / max(ot, 1e-9):+.1f} %)")
 
 
+def corpus_rows(args):
+    """Frames called speech or hold, and hold, per corpus WAV and per fixture call (module docstring)."""
+    rows = []
+    manifest = CORPUS / "manifest.tsv"
+    if not manifest.exists():
+        print(f"no corpus at {CORPUS}: corpus part skipped")
+    else:
+        with open(manifest, newline="") as f:
+            paths = sorted(r["path"] for r in csv.DictReader(f, delimiter="\t"))
+        for path in paths[:: 8 if args.quick else 1]:
+            rec = analyze_call(str(CORPUS / path), params=PARAMS, events=True)
+            n = int(np.ceil(rec["duration_s"] / HOP_S)) + 1
+            held = events_mask(rec, "hold", n)
+            sound = events_mask(rec, "speech", n) | held
+            rows.append({"source": path.split("/")[0], "path": path, "sound": int(np.count_nonzero(sound)),
+                         "hold": int(np.count_nonzero(held))})
+    for name in hold_calls.base_calls():
+        x, truth = hold_calls.load_base(name)
+        rec = analyze_call(x, sample_rate=hold_calls.SR, params=PARAMS, events=True)
+        n = int(np.ceil(x.shape[1] / (hold_calls.SR * HOP_S)))
+        speech = np.zeros(n, bool)
+        for c in truth["channels"].values():
+            speech |= mask_of(c["speech"], n)
+        rows.append({"source": "fixtures (true speech)", "path": name, "sound": int(np.count_nonzero(speech)),
+                     "hold": int(np.count_nonzero(speech & events_mask(rec, "hold", n)))})
+    return rows
+
+
+def print_corpus(rows):
+    print("\n| speech recordings | files | frames (speech or hold; fixtures: true speech) | called hold | share |")
+    print("|---|---|---|---|---|")
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["source"], []).append(r)
+    for source, sel in groups.items():
+        sound, held = sum(r["sound"] for r in sel), sum(r["hold"] for r in sel)
+        print(f"| {source} | {len(sel)} | {sound} | {held} | {100 * held / max(sound, 1):.2f} % |")
+    corpus = [r for r in rows if not r["source"].startswith("fixtures")]
+    sound, held = sum(r["sound"] for r in corpus), sum(r["hold"] for r in corpus)
+    print(f"\ncorpus: {len(corpus)} files, {held}/{sound} frames of speech or hold are hold "
+          f"({100 * held / max(sound, 1):.2f} %); files with any: "
+          + (", ".join(f"{r['path']} {r['hold'] / 100:.2f} s" for r in corpus if r["hold"]) or "none"))
+    fx = [r for r in rows if r["source"].startswith("fixtures")]
+    sound, held = sum(r["sound"] for r in fx), sum(r["hold"] for r in fx)
+    print(f"fixture calls: {held}/{sound} true speech frames called hold ({100 * held / max(sound, 1):.2f} %)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", type=float, nargs="+", default=[-30.0, -18.0])
     parser.add_argument("--codecs", nargs="+", default=["pcm", "ulaw"], choices=list(hold_calls.CODECS))
     parser.add_argument("--quick", action="store_true", help="4 tracks and 2 noise bases")
     parser.add_argument("--no-peers", action="store_true", help="callscan only")
-    parser.add_argument("--skip", choices=("hold", "noise"), help="leave one part out")
+    parser.add_argument("--skip", choices=("hold", "noise", "corpus"), nargs="+", default=[],
+                        help="leave parts out")
     parser.add_argument("--highpass", type=float, help="frame.highpass_hz for callscan (default: Params())")
     args = parser.parse_args(argv)
     global PARAMS
@@ -224,10 +282,12 @@ def main(argv=None):
     x, _ = hold_calls.load_base(BASES[0])
     analyze_call(x, sample_rate=hold_calls.SR)  # warm the kernels
     t0 = time.perf_counter()
-    if args.skip != "hold":
+    if "hold" not in args.skip:
         print_hold(hold_rows(args))
-    if args.skip != "noise":
+    if "noise" not in args.skip:
         print_noise(noise_rows(args))
+    if "corpus" not in args.skip:
+        print_corpus(corpus_rows(args))
     print(f"\n({time.perf_counter() - t0:.0f} s)")
 
 

@@ -201,6 +201,13 @@ class HoldParams(Checked):
     bridge_s : float
         Gaps shorter than this between hold stretches of a channel are hold too
         when nobody speaks in them (ringback is silent for 4 s between bursts), s.
+    edge_db : float
+        Each hold stretch grows over the frames next to it that stay more than this above
+        the channel's quietest level (a fade-in, a quiet first note, a last partial frame), dB.
+    edge_gap_s : float
+        Dips under ``edge_db`` shorter than this do not stop that growth, s.
+    edge_max_s : float
+        The most a hold stretch grows at each end that way, s.
     sound_db : float
         Besides speech, frames this far above the channel's quietest level (its
         5th percentile, digital silence left out) are examined: the adaptive
@@ -218,11 +225,11 @@ class HoldParams(Checked):
     long_low_ratio : float
         Low-energy frames are under this share of the window's mean power.
     long_weights : tuple of float
-        Five per music score, in order: the weights of the low-energy share, log10 modulation, dip
-        share, steady share and rhythm (logistic models fitted on half of the recorded
+        Six per music score, in order: the weights of the low-energy share, log10 modulation, dip
+        share, steady share, rhythm and quiet share (logistic models fitted on half of the recorded
         music tracks and half of the real speech recordings; the other halves are held
-        out, ``benchmarks.hold_accuracy``): one driven by rhythm, one by a barely
-        modulated envelope.
+        out, ``benchmarks.music_fit``, ``benchmarks.hold_accuracy``): one driven by rhythm, one by a barely
+        modulated envelope, one by a level that never falls back into dips or to the line's floor.
     long_bias : tuple of float
         Bias of each music score.
     long_smooth_s : float
@@ -252,15 +259,19 @@ class HoldParams(Checked):
     music_min_s: float = param(1.0, "s", "[0, inf)")
     tone_min_s: float = param(0.3, "s", "[0, inf)")
     bridge_s: float = param(5.0, "s", "[0, inf)")
+    edge_db: float = param(3.0, "dB", "[0, inf)")
+    edge_gap_s: float = param(0.03, "s", "[0, 1]")
+    edge_max_s: float = param(3.5, "s", "[0, 60]")
     sound_db: float = param(10.0, "dB", "[0, inf)")
     long_window_s: float = param(6.0, "s", "(0, 60]")
     long_step_s: float = param(0.1, "s", "(0, 10]")
     long_band_hz: tuple = param((3.0, 8.0), "Hz", "(0, 50]")
     long_beat_s: tuple = param((0.3, 1.0), "s", "(0, 10]")
     long_low_ratio: float = param(0.5, "share of the mean power", "(0, 1]")
-    long_weights: tuple = param((-1.99, -9.932, 3.764, 4.85, 60.15, 1.413, -5.908, 0.0, 0.0, 0.0), "",
-                                 increasing=False)
-    long_bias: tuple = param((-24.48, -8.029), "", increasing=False)
+    long_weights: tuple = param((-1.99, -9.932, 3.764, 4.85, 60.15, 0.0,
+                                  1.413, -5.908, 0.0, 0.0, 0.0, 0.0,
+                                  0.0, 0.0, -4.508, 0.0, 0.0, -5.031), "", increasing=False)
+    long_bias: tuple = param((-24.48, -8.029, 0.777), "", increasing=False)
     long_smooth_s: float = param(3.0, "s", "[0, 60]")
     long_edge_s: float = param(3.5, "s", "[0, 60]")
     long_gap_s: float = param(1.0, "s", "[0, 60]")

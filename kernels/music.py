@@ -7,7 +7,7 @@ does. What still tells them apart, whatever the instruments, is how the loudness
 moves over several seconds (Saunders 1996; Scheirer & Slaney 1997; Lu, Zhang & Jiang
 2002). Speech is a string of syllables, 3-8 a second, each rising out of and falling
 back into near-silence, with pauses between phrases; music keeps sounding.
-Five features over a centred window of ``half`` frames each side, clipped to the signal:
+Six features over a centred window of ``half`` frames each side, clipped to the signal:
 
 low-energy share ``lster``
     Share of the window's frames whose power is under ``low_ratio`` times the
@@ -23,40 +23,58 @@ modulation ``log10(m4 + 0.01)``
     syllable rate; held notes barely, beats less deeply.
 dip share
     Share of frames that are dips (``callscan.kernels.steadiness.dips``: valleys
-    between syllables).
+    between syllables, 10 dB under the loudest frame within 0.25 s).
 steady share
     Share of spectrally steady frames (``callscan.kernels.steadiness``).
-
 rhythm
     The largest normalised autocorrelation of the onset envelope (the rises of the
     amplitude envelope, half-wave rectified, mean removed) at lags of ``beat_s``
     (0.3-1 s: 60-200 beats a minute; cf. the pulse metric of Scheirer & Slaney 1997).
     A beat repeats; syllables come at irregular intervals.
+quiet share
+    Share of frames back at the line's floor: within ``hold.sound_db`` of the
+    channel's quietest level (``callscan.kernels.energy.sounding``), the pauses
+    between phrases and the closures of stops.
 
-Each score is ``bias + w . (lster, modulation, dip share, steady share, rhythm)``, a
-logistic model whose weights are parameters (``callscan.params.HoldParams``), fitted
-on recorded music and real speech: one driven by rhythm (beats, rhythmic
-accompaniment), one by a barely modulated envelope (pads, held chords, ambient
-music without a beat). A frame is music-like where one of the scores, averaged over
-``smooth_s``, is positive. Scores are evaluated every ``step`` frames and each frame takes the value
-of the evaluation at or before it.
+Speech's level falls back in every window of seconds: on a clean line into dips
+(real speech recordings: a fifth or more of the frames of every 6 s window), on a
+noisy one into the noise floor, where a valley 10 dB deep no longer fits but the
+quiet share grows (the same recordings with white or pink noise at 6-20 dB SNR: dip
+share plus quiet share 0.27 or more in every window). An ensemble, a pad or an
+orchestral texture that keeps sounding does neither, whatever its instruments and
+however much its spectrum moves.
+
+Each score is ``bias + w . (lster, modulation, dip share, steady share, rhythm, quiet
+share)``, a logistic model whose weights are parameters (``callscan.params.HoldParams``),
+fitted on recorded music and real speech (``benchmarks.music_fit``): one driven by rhythm
+(beats, rhythmic accompaniment), one by a barely modulated envelope (pads, held chords,
+ambient music without a beat), one by a level that never falls back (dip and quiet
+shares). A frame is music-like where one of the scores, averaged over ``smooth_s``, is
+positive. Scores are evaluated every ``step`` frames and each frame takes the value of
+the evaluation at or before it.
 """
 
 import numpy as np
 
 from callscan.kernels._jit import kernel
 
+NFEATURES = 6
+"""Features of the music score: low-energy share, log10 modulation, dip share, steady share,
+rhythm, quiet share (module docstring)."""
+
 
 @kernel
-def _music_score(level_db, dipped, steady, at, half, k_lo, k_hi, lag_lo, lag_hi, low_ratio, weights, bias, out):
+def _music_score(level_db, dipped, steady, quiet, at, half, k_lo, k_hi, lag_lo, lag_hi, low_ratio, weights, bias, out):
     n = level_db.shape[0]
     dip_cum = np.zeros(n + 1)
     steady_cum = np.zeros(n + 1)
+    quiet_cum = np.zeros(n + 1)
     power = np.empty(n)
     amp = np.empty(n)
     for i in range(n):
         dip_cum[i + 1] = dip_cum[i] + (1.0 if dipped[i] else 0.0)
         steady_cum[i + 1] = steady_cum[i] + (1.0 if steady[i] else 0.0)
+        quiet_cum[i + 1] = quiet_cum[i] + (1.0 if quiet[i] else 0.0)
         power[i] = 10.0 ** (np.float64(level_db[i]) / 10.0)
         amp[i] = np.sqrt(power[i])
     v = np.empty(2 * half + 1)
@@ -127,20 +145,22 @@ def _music_score(level_db, dipped, steady, at, half, k_lo, k_hi, lag_lo, lag_hi,
         f1 = np.log10(m4 + 0.01)
         f2 = (dip_cum[hi] - dip_cum[lo]) / m
         f3 = (steady_cum[hi] - steady_cum[lo]) / m
+        f5 = (quiet_cum[hi] - quiet_cum[lo]) / m
         for r in range(weights.shape[0]):
             out[r, t] = (bias[r] + weights[r, 0] * f0 + weights[r, 1] * f1 + weights[r, 2] * f2 + weights[r, 3] * f3
-                         + weights[r, 4] * rhythm)
+                         + weights[r, 4] * rhythm + weights[r, 5] * f5)
 
 
-def music_score(level_db, dipped, steady, want, hop_s, *, window_s, step_s, band_hz, beat_s, low_ratio, weights, bias):
+def music_score(level_db, dipped, steady, quiet, want, hop_s, *, window_s, step_s, band_hz, beat_s, low_ratio,
+                weights, bias):
     """Music score of the wanted frames (module docstring).
 
     Parameters
     ----------
     level_db : ndarray, shape (n,)
         Frame levels, dBFS (raised to the absolute floor: no ``-inf``).
-    dipped, steady : ndarray, shape (n,), bool
-        Dips and spectrally steady frames.
+    dipped, steady, quiet : ndarray, shape (n,), bool
+        Dips, spectrally steady frames and frames at the line's floor.
     want : ndarray, shape (n,), bool
         Frames whose score is wanted; the score is evaluated on every ``step_s`` grid
         frame that a wanted frame takes its value from.
@@ -154,9 +174,10 @@ def music_score(level_db, dipped, steady, want, hop_s, *, window_s, step_s, band
         Lags of the rhythm autocorrelation, s.
     low_ratio : float
         Low-energy frames are under this share of the window's mean power.
-    weights : array_like, shape (rows, 5), or flat with 5 items a row
-        Each row: weights of the low-energy share, log modulation, dip share, steady share
-        and rhythm.
+    weights : array_like, shape (rows, 6), or flat with 6 items a row
+        Each row: weights of the low-energy share, log modulation, dip share, steady share,
+        rhythm and quiet share (with ``numpy.eye(6)`` and zero bias the scores are the
+        features themselves).
     bias : array_like, shape (rows,)
 
     Returns
@@ -166,10 +187,11 @@ def music_score(level_db, dipped, steady, want, hop_s, *, window_s, step_s, band
     """
     level_db = np.ascontiguousarray(level_db, dtype=np.float32)
     weights = np.asarray(weights, dtype=np.float64)
-    weights = weights.reshape(-1, 5) if weights.size % 5 == 0 else np.atleast_2d(weights)
+    weights = weights.reshape(-1, NFEATURES) if weights.size % NFEATURES == 0 else np.atleast_2d(weights)
     bias = np.atleast_1d(np.asarray(bias, dtype=np.float64))
-    if weights.shape[1] != 5 or bias.shape != (weights.shape[0],):
-        raise ValueError(f"music_score: weights must be (rows, 5) and bias (rows,), got {weights.shape} and {bias.shape}")
+    if weights.shape[1] != NFEATURES or bias.shape != (weights.shape[0],):
+        raise ValueError(f"music_score: weights must be (rows, {NFEATURES}) and bias (rows,), got {weights.shape} "
+                         f"and {bias.shape}")
     n = level_db.shape[0]
     out = np.full((weights.shape[0], n), -np.inf)
     if n == 0 or not np.any(want):
@@ -181,7 +203,8 @@ def music_score(level_db, dipped, steady, want, hop_s, *, window_s, step_s, band
     scores = np.empty((weights.shape[0], grid.size))
     # bins are in cycles per window: Hz times the window's duration
     _music_score(level_db, np.ascontiguousarray(dipped, dtype=np.bool_), np.ascontiguousarray(steady, dtype=np.bool_),
-                 grid.astype(np.int64), half, band_hz[0] * hop_s, band_hz[1] * hop_s,
+                 np.ascontiguousarray(quiet, dtype=np.bool_), grid.astype(np.int64), half, band_hz[0] * hop_s,
+                 band_hz[1] * hop_s,
                  max(1, int(round(beat_s[0] / hop_s))), max(1, int(round(beat_s[1] / hop_s))), float(low_ratio),
                  weights, bias, scores)
     out[:, idx] = scores[:, np.searchsorted(grid, idx - idx % step)]
@@ -213,7 +236,7 @@ def music_stretches(active, others, hop_s, gap_s, min_s):
     return drop_short(want, max(1, int(round(min_s / hop_s))))
 
 
-def music_like(level_db, steady, active, others, hop_s, *, dip_window_s, dip_db, window_s, step_s, band_hz,
+def music_like(level_db, steady, active, others, hop_s, *, dip_window_s, dip_db, sound_db, window_s, step_s, band_hz,
                beat_s, low_ratio, weights, bias, smooth_s, edge_s, gap_s, min_s):
     """Frames of sound that score as music over ``window_s`` (module docstring).
 
@@ -238,14 +261,15 @@ def music_like(level_db, steady, active, others, hop_s, *, dip_window_s, dip_db,
         Frames where another party speaks.
     hop_s : float
         Frame hop, s.
-    dip_window_s, dip_db, window_s, step_s, band_hz, beat_s, low_ratio, weights, bias, smooth_s, edge_s, gap_s,
-    min_s
-        See ``callscan.params.HoldParams`` (``dip_*``, ``long_*``).
+    dip_window_s, dip_db, sound_db, window_s, step_s, band_hz, beat_s, low_ratio, weights, bias, smooth_s, edge_s,
+    gap_s, min_s
+        See ``callscan.params.HoldParams`` (``dip_*``, ``sound_db``, ``long_*``).
 
     Returns
     -------
     ndarray, shape (n,), bool
     """
+    from callscan.kernels.energy import sounding
     from callscan.kernels.runs import drop_short
     from callscan.kernels.steadiness import dips
 
@@ -254,7 +278,8 @@ def music_like(level_db, steady, active, others, hop_s, *, dip_window_s, dip_db,
     if not want.any():
         return want
     dipped = dips(level, int(round(dip_window_s / hop_s / 2)), dip_db)
-    score = music_score(level, dipped, steady, want, hop_s, window_s=window_s, step_s=step_s, band_hz=band_hz,
+    quiet = ~sounding(level_db, sound_db)
+    score = music_score(level, dipped, steady, quiet, want, hop_s, window_s=window_s, step_s=step_s, band_hz=band_hz,
                         beat_s=beat_s, low_ratio=low_ratio, weights=weights, bias=bias)
     half = max(0, int(round(smooth_s / hop_s)))
     music = np.zeros_like(want)

@@ -229,8 +229,8 @@ def running_median5(e):
     return np.array([np.median(e[max(0, i - 2) : min(n, i + 3)]) for i in range(n)])
 
 
-def music_features(level_db, dipped, steady, c, half, band_hz, beat_frames, hop_s, low_ratio=0.5):
-    """The five shares of ``callscan.kernels.music`` at frame ``c``, from their definitions
+def music_features(level_db, dipped, steady, quiet, c, half, band_hz, beat_frames, hop_s, low_ratio=0.5):
+    """The six features of ``callscan.kernels.music`` at frame ``c``, from their definitions
     (the envelope's band power by an explicit DFT, the rhythm by ``np.correlate``)."""
     n = len(level_db)
     lo, hi = max(0, c - half), min(n, c + half + 1)
@@ -249,4 +249,5 @@ def music_features(level_db, dipped, steady, c, half, band_hz, beat_frames, hop_
     r = np.correlate(d, d, "full")[m - 1 :] / np.sum(d * d)
     lags = np.arange(beat_frames[0], min(beat_frames[1], m - 1) + 1)
     rhythm = max(0.0, r[lags].max()) if lags.size else 0.0
-    return np.array([lster, np.log10(m4 + 0.01), np.mean(dipped[lo:hi]), np.mean(steady[lo:hi]), rhythm])
+    return np.array([lster, np.log10(m4 + 0.01), np.mean(dipped[lo:hi]), np.mean(steady[lo:hi]), rhythm,
+                     np.mean(quiet[lo:hi])])

@@ -59,7 +59,7 @@ def warm_up(params):
     analyze_call(x[:1], sample_rate=8000, params=params, events=True)
     # the music score only runs on 10 s of sound the other party never answers: warm it directly
     hp, bits = params.hold, np.zeros(64, dtype=bool)
-    music_score(np.full(64, -30.0, np.float32), bits, bits, ~bits, 0.01, window_s=0.2, step_s=0.1,
+    music_score(np.full(64, -30.0, np.float32), bits, bits, bits, ~bits, 0.01, window_s=0.2, step_s=0.1,
                 band_hz=hp.long_band_hz, beat_s=(0.02, 0.05), low_ratio=hp.long_low_ratio, weights=hp.long_weights,
                 bias=hp.long_bias)
     return analyze_call(x, sample_rate=8000, params=params, events=True)

@@ -237,8 +237,8 @@ def frame_features(source, params):
             others = np.logical_or.reduce(np.delete(speech, ch, axis=0), axis=0) if speech.shape[0] > 1 else None
             hold[ch] |= music_like(
                 energy[ch], sp["stability"][ch], active[ch], others, hop_s, dip_window_s=hp.dip_window_s,
-                dip_db=hp.dip_db, window_s=hp.long_window_s, step_s=hp.long_step_s, band_hz=hp.long_band_hz,
-                beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights, bias=hp.long_bias,
+                dip_db=hp.dip_db, sound_db=hp.sound_db, window_s=hp.long_window_s, step_s=hp.long_step_s,
+                band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights, bias=hp.long_bias,
                 smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s, min_s=hp.long_min_s,
             )
         if hold[ch].any():
@@ -249,6 +249,8 @@ def frame_features(source, params):
                 pitch_pass(source, hop, context, tracker, lv.pitch_refs[ch], speech, ch, f0_hz[ch], voiced[ch])
     del sp["stability"], sp["purity"], active
     hold = bridge_hold(hold, speech, int(round(hp.bridge_s / hop_s)))
+    hold = hold_edges(hold, energy, speech, hp.edge_db, int(round(hp.edge_gap_s / hop_s)),
+                      int(round(hp.edge_max_s / hop_s)))
     band_power, alpha_db, hammarberg_db = sp["band_power"], sp["alpha_db"], sp["hammarberg_db"]
     band_power[~speech] = 0.0
     alpha_db[~speech] = np.nan
@@ -518,6 +520,28 @@ def pitch_pass(source, hop, context, tracker, refs, speech, ch, f0, voiced):
         g[f0_ - b0 : f1 - b0] = speech[ch, f0_:f1]
         path.add(tracker, x[ch], g, slice(f0_ - b0, f1 - b0))
     path.finish()
+
+
+def hold_edges(hold, energy, speech, above_db, max_gap, frames):
+    """Each hold stretch of a channel grown, by up to ``frames`` frames each side, over the frames
+    next to it where the channel's level stays more than ``above_db`` over its quietest level
+    (``callscan.kernels.energy.sounding``; dips of fewer than ``max_gap`` frames bridged) and
+    the channel's own speech does not begin.
+
+    The checks that find hold look for sound ``hold.sound_db`` over the floor; a tune's fade-in,
+    a note's quiet start, the frame its last sample falls in lie between that and the floor.
+    They are the hold's, not a silence: grown here, the stretch meets the mutual silence
+    around it where the sound meets the floor.
+    """
+    from callscan.kernels.music import regrow
+    from callscan.kernels.runs import bridge_gaps
+
+    out = hold.copy()
+    for ch in range(hold.shape[0]):
+        if hold[ch].any():
+            near = bridge_gaps(sounding(energy[ch], above_db), max_gap) & ~speech[ch]
+            out[ch] = regrow(hold[ch], near, frames)
+    return out
 
 
 def bridge_hold(hold, speech, max_gap):

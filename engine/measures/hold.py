@@ -5,8 +5,9 @@ Definition
 A frame is on hold when a channel carries steady non-speech sound there
 (``callscan.kernels.steadiness``: a spectrum that stays put, as music and signalling tones
 do and speech never does for a second; the silent gaps between a ringback's or a
-tune's pieces count too) and neither party speaks. Hold is never speech and
-never dead air.
+tune's pieces count too, and so do the quiet frames at each end of a stretch down to
+where its sound meets the line's floor, ``hold.edge_db``) and neither party speaks.
+Hold is never speech and never dead air.
 
 ``hold_s``
     Time on hold inside the span (first to last speech; ring time before the
@@ -24,7 +25,7 @@ from callscan.measures.spans import intervals_s, seconds
 FIELDS = (
     Field("hold_s", "number", "s", "Music, ringback, tones or other steady non-speech sound on a channel "
           "while nobody speaks, inside the span; never speech, never dead air.",
-          ("hold.music_min_s", "hold.tone_min_s", "hold.bridge_s")),
+          ("hold.music_min_s", "hold.tone_min_s", "hold.bridge_s", "hold.edge_db")),
 )
 
 

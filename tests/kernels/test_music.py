@@ -42,29 +42,33 @@ def test_score_matches_reference(seed):
     level = (-40 + 15 * rng.standard_normal(n)).astype(np.float32)
     dipped = rng.random(n) < 0.3
     steady = rng.random(n) < 0.5
+    quiet = rng.random(n) < 0.2
     want = np.zeros(n, bool)
     want[[0, 5, 350, 699]] = True
-    weights = rng.standard_normal((2, 5))
-    bias = np.array([0.25, -1.0])
-    got = music_score(level, dipped, steady, want, HOP, window_s=4.0, step_s=HOP, band_hz=(3.0, 8.0),
+    weights = rng.standard_normal((3, 6))
+    bias = np.array([0.25, -1.0, 0.5])
+    got = music_score(level, dipped, steady, quiet, want, HOP, window_s=4.0, step_s=HOP, band_hz=(3.0, 8.0),
                       beat_s=(0.3, 1.0), low_ratio=0.5, weights=weights, bias=bias)
     for c in np.flatnonzero(want):
-        f = reference.music_features(level, dipped, steady, c, 200, (3.0, 8.0), (30, 100), HOP)
+        f = reference.music_features(level, dipped, steady, quiet, c, 200, (3.0, 8.0), (30, 100), HOP)
         np.testing.assert_allclose(got[:, c], bias + weights @ f, rtol=1e-6, atol=1e-6)
     assert np.all(np.isneginf(got[:, ~want]))
+    eye = music_score(level, dipped, steady, quiet, want, HOP, window_s=4.0, step_s=HOP, band_hz=(3.0, 8.0),
+                      beat_s=(0.3, 1.0), low_ratio=0.5, weights=np.eye(6), bias=np.zeros(6))
+    np.testing.assert_allclose(eye[5, want], [np.mean(quiet[max(0, c - 200) : c + 201]) for c in np.flatnonzero(want)])
 
 
 def test_score_steps_and_empty():
     level = np.full(300, -30.0, np.float32)
     z = np.zeros(300, bool)
-    assert np.all(np.isneginf(music_score(level, z, z, z, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0),
-                                          beat_s=(0.3, 1.0), low_ratio=0.5, weights=np.ones(5), bias=0.0)))
+    assert np.all(np.isneginf(music_score(level, z, z, z, z, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0),
+                                          beat_s=(0.3, 1.0), low_ratio=0.5, weights=np.ones(6), bias=0.0)))
     with pytest.raises(ValueError, match="weights must be"):
-        music_score(level, z, z, z, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0), beat_s=(0.3, 1.0),
+        music_score(level, z, z, z, z, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0), beat_s=(0.3, 1.0),
                     low_ratio=0.5, weights=np.ones(4), bias=0.0)
     want = np.ones(300, bool)
-    got = music_score(level, z, z, want, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0), beat_s=(0.3, 1.0),
-                      low_ratio=0.5, weights=np.ones(5), bias=0.0)[0]
+    got = music_score(level, z, z, z, want, HOP, window_s=2.0, step_s=0.1, band_hz=(3.0, 8.0), beat_s=(0.3, 1.0),
+                      low_ratio=0.5, weights=np.ones(6), bias=0.0)[0]
     assert np.all(got[:10] == got[0]) and np.all(got[10:20] == got[10])  # one evaluation per 0.1 s step
     assert got[150] == pytest.approx(np.log10(0.01))  # a constant level: no low frames, no modulation, no rhythm
 
@@ -86,7 +90,7 @@ def test_others_speaking_and_short_stretches_are_not_judged():
     level = (-30 + 2 * rng.standard_normal(n)).astype(np.float32)
     steady = np.ones(n, bool)
     hp = Params().hold
-    kw = dict(dip_window_s=hp.dip_window_s, dip_db=hp.dip_db, window_s=hp.long_window_s, step_s=hp.long_step_s,
+    kw = dict(dip_window_s=hp.dip_window_s, dip_db=hp.dip_db, sound_db=hp.sound_db, window_s=hp.long_window_s, step_s=hp.long_step_s,
               band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights,
               bias=hp.long_bias, smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s,
               min_s=hp.long_min_s)
