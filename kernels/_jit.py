@@ -10,9 +10,14 @@ One place decides how kernels are compiled:
 * a cached kernel loads without Numba's compiler registries (``load_cached``).
 """
 
+import contextlib
+import importlib
 import os
+import sys
 
 import numba
+from llvmlite.binding import ffi
+from numba.core import environment
 from numba.core.runtime import rtsys
 
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
@@ -61,11 +66,83 @@ def load_cached(dispatcher):
 
     def load_overload(sig, target_context):
         rtsys.initialize(target_context)
-        with guard():
+        with guard(), _llvm_lock_held(), _numba_environments_unimported():
             return load(sig, target_context)
 
     cache.load_overload = load_overload
     return dispatcher
+
+
+@contextlib.contextmanager
+def _llvm_lock_held():
+    """Hold llvmlite's lock over a whole load, with its callbacks run once.
+
+    Every call into LLVM takes llvmlite's lock and runs the callbacks registered on it; Numba
+    registers a pair that records "numba:llvm_lock" events (a compilation's timings), a few
+    Python calls each time. Loading one kernel makes 100-400 calls into LLVM (one per function
+    and global of its module): about 0.03 CPU s for the 40 kernels of a call. Held here, the lock
+    (re-entrant) is taken and its callbacks run once for the load, so the event still spans it
+    and no other thread enters LLVM meanwhile; the calls inside skip the callbacks. Where
+    llvmlite's lock lacks the expected parts (another version) the load is left as it is.
+    """
+    lock = getattr(getattr(ffi, "lib", None), "_lock", None)
+    callbacks = getattr(lock, "_cblist", None)
+    if not isinstance(callbacks, list) or not hasattr(lock, "__enter__"):
+        yield
+        return
+    with lock:
+        saved = callbacks[:]
+        callbacks.clear()
+        try:
+            yield
+        finally:
+            callbacks[:] = saved
+
+
+def _stand_in_environment(modname, consts, env_name):
+    """``numba.core.environment._rebuild_env``, without importing a Numba module to get its globals.
+
+    A cached kernel names the environment of every function compiled into it, among them
+    Numba's own implementations of NumPy functions (``numba.np.arraymath`` for
+    ``np.percentile``, ``numba.np.arrayobj``, ...), and Numba imports each module named to
+    take its ``__dict__`` as the environment's globals. Compiled nopython code reads only the
+    environment's constants, never its globals (only object-mode code does, which Numba's own
+    modules do not hold), so a module not imported yet gets a stand-in holding its name (what
+    the environment needs to be cached again) rather than an import: ``numba.np.arraymath``
+    alone imports ``scipy.linalg`` (``numba.np.linalg.ensure_blas``), and together these were
+    about 0.04-0.06 CPU s of the first call. Any other module is imported as Numba does.
+    """
+    env = environment.lookup_environment(env_name)
+    if env is not None:
+        return env
+    if modname in sys.modules or not modname.startswith("numba."):
+        globals_ = importlib.import_module(modname).__dict__
+    else:
+        globals_ = {"__name__": modname}
+    env = environment.Environment(globals_)
+    env.consts[:] = consts
+    env.env_name = env_name
+    environment.Environment._memo[env_name] = env
+    return env
+
+
+@contextlib.contextmanager
+def _numba_environments_unimported():
+    """Unpickle a cached kernel with :func:`_stand_in_environment` as Numba's ``_rebuild_env``.
+
+    The cache file's pickle names ``numba.core.environment._rebuild_env``, looked up when it is
+    loaded: swapped for the load only (the compiler lock serialises loads and compilations).
+    Where Numba's environment module lacks the expected parts it is left as it is.
+    """
+    original = getattr(environment, "_rebuild_env", None)
+    if original is None or not all(hasattr(environment, n) for n in ("lookup_environment", "Environment")):
+        yield
+        return
+    environment._rebuild_env = _stand_in_environment
+    try:
+        yield
+    finally:
+        environment._rebuild_env = original
 
 
 
