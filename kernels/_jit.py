@@ -13,8 +13,10 @@ One place decides how kernels are compiled:
 import contextlib
 import importlib
 import os
+import struct
 import sys
 
+import llvmlite.binding as ll
 import numba
 from llvmlite.binding import ffi
 from numba.core import environment
@@ -66,7 +68,8 @@ def load_cached(dispatcher):
 
     def load_overload(sig, target_context):
         rtsys.initialize(target_context)
-        with guard(), _llvm_lock_held(), _numba_environments_unimported():
+        with guard(), _llvm_lock_held(), _numba_environments_unimported(), \
+                _bitcode_parsed_on_demand(target_context.codegen()):
             return load(sig, target_context)
 
     cache.load_overload = load_overload
@@ -144,6 +147,92 @@ def _numba_environments_unimported():
     finally:
         environment._rebuild_env = original
 
+
+
+def elf_defined_symbols(obj):
+    """Names of the symbols that an ELF64 little-endian object file defines, or None when
+    ``obj`` is not one.
+
+    Every symbol of the symbol table with a section (not undefined), other than those that
+    name a section or the source file.
+
+    Parameters
+    ----------
+    obj : bytes
+
+    Returns
+    -------
+    set of str, or None
+    """
+    if len(obj) < 64 or obj[:4] != b"\x7fELF" or obj[4] != 2 or obj[5] != 1:
+        return None
+    (shoff,) = struct.unpack_from("<Q", obj, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
+    if shentsize != 64 or shoff + shnum * shentsize > len(obj):
+        return None
+    # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize
+    sections = [struct.unpack_from("<IIQQQQIIQQ", obj, shoff + i * shentsize) for i in range(shnum)]
+    for sec in sections:
+        if sec[1] != 2 or sec[6] >= shnum:  # SHT_SYMTAB, and its string table
+            continue
+        strtab = sections[sec[6]]
+        names = obj[strtab[4]:strtab[4] + strtab[5]]
+        out = set()
+        for name, info, _other, shndx, _value, _size in struct.iter_unpack("<IBBHQQ", obj[sec[4]:sec[4] + sec[5]]):
+            if shndx != 0 and name and (info & 0xF) not in (3, 4):  # defined; not STT_SECTION, STT_FILE
+                out.add(names[name:names.index(b"\0", name)].decode())
+        return out
+    return None
+
+
+@contextlib.contextmanager
+def _bitcode_parsed_on_demand(codegen):
+    """Unserialize a cached library without parsing its LLVM bitcode unless it is linked.
+
+    A cached kernel holds its machine code and, to be linked into a kernel compiled later, its
+    LLVM module as bitcode. Numba parses that bitcode on every load (about 1.4 ms a kernel,
+    0.06 CPU s for the 42 loads of a call) only to list the symbols the library defines, which
+    the object file's symbol table lists as well (the same names, checked on every cached
+    kernel of a call). Here the names come from the object file and the bitcode is parsed the
+    first time the library is linked into another one. Anything but ELF (macOS, Windows), or
+    a Numba without the expected parts, is unserialized by Numba as before.
+    """
+    engine = getattr(codegen, "_engine", None)
+    own = "unserialize_library" in vars(codegen)
+    original = getattr(codegen, "unserialize_library", None)
+    if not isinstance(getattr(engine, "_defined_symbols", None), set) or original is None:
+        yield
+        return
+
+    def unserialize(serialized):
+        name, kind, data = serialized
+        symbols = elf_defined_symbols(data[0]) if kind == "object" else None
+        library = codegen.create_library(name) if symbols is not None else None
+        parts = ("enable_object_caching", "_set_compiled_object", "_finalize_final_module", "_shared_module")
+        if library is None or not all(hasattr(library, p) for p in parts):
+            return original(serialized)
+        bitcode = data[1]
+        library.enable_object_caching()
+        library._set_compiled_object(data[0])
+
+        def module_for_linking():  # Numba's own, once the module is there
+            if library._shared_module is None:
+                library._shared_module = ll.parse_bitcode(bitcode)
+            return library._shared_module
+
+        library._get_module_for_linking = module_for_linking
+        library._finalize_final_module()
+        engine._defined_symbols |= symbols
+        return library
+
+    codegen.unserialize_library = unserialize
+    try:
+        yield
+    finally:
+        if own:
+            codegen.unserialize_library = original
+        else:
+            del codegen.unserialize_library
 
 
 def cache_indexes(module):
