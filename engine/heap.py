@@ -15,7 +15,6 @@ threshold, for the next one).
 """
 
 import ctypes
-import ctypes.util
 import sys
 
 MMAP_THRESHOLD = 4 << 20
@@ -45,8 +44,9 @@ def keep_freed_memory():
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        # the C library is already in the process: its symbols, without ctypes.util.find_library
+        # (which runs /sbin/ldconfig -p in a child process at every start)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)

@@ -31,11 +31,7 @@ from datetime import datetime
 
 import numpy as np
 
-FORMATS = {"parquet": ".parquet", "jsonl": ".jsonl", "csv": ".csv"}
-"""Table formats and their file extensions."""
-
-SEGMENT_FORMATS = {"rttm": ".rttm", "audacity": ".txt"}
-"""Segment file formats and their file extensions."""
+from callscan.formats import FORMATS, SEGMENT_FORMATS
 
 STRING_COLUMNS = frozenset(
     {"path", "call_id", "status", "error_kind", "error", "mode", "codec", "engine_version",

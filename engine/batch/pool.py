@@ -17,6 +17,7 @@ file a worker was analysing when it died:
 """
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -44,12 +45,18 @@ def _worker_main(conn, work):
     """Body of a worker process: warm up, then analyse one file per message."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     keep_freed_memory()
+    gc.disable()  # start-up only makes objects that live as long as the worker
     try:
         if work.warmup:
             warm_up(work.params)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the batch
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
+    finally:
+        # Those objects (modules, Numba's types, the loaded kernels) go to the collector's
+        # permanent generation: its later passes, and those of the worker's exit, skip them.
+        gc.freeze()
+        gc.enable()
     conn.send(("ready", worker_identity(work.params)))
     while True:
         try:

@@ -34,13 +34,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from callscan._version import __version__
-from callscan.analyze import analyze_call
 from callscan.batch.checkpoint import Checkpoint
 from callscan.batch.executor import make_executor
 from callscan.batch.inputs import InputError, expand_inputs
 from callscan.batch.outputs import write_outputs
 from callscan.batch.warmup import compile_pending
-from callscan.batch.work import Work
+from callscan.batch.work import Work, analyze_file
 from callscan.errors import BatchFatalError, BatchUsageError
 from callscan.params import Params
 from callscan.writers import FORMATS, SEGMENT_FORMATS, remove_stale_temporaries
@@ -237,7 +236,7 @@ def run_batch(
     segments=None,
     timeout=None,
     resume=True,
-    analysis=analyze_call,
+    analysis=analyze_file,
     executor="local",
     scheduler_file=None,
     progress=False,

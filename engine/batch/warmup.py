@@ -7,7 +7,6 @@ code than the parent (their results would not match the checkpoint).
 """
 
 from callscan._version import __version__
-from callscan.analyze import analyze_call
 from callscan.errors import BatchFatalError
 
 
@@ -53,6 +52,7 @@ def warm_up(params):
     """
     import numpy as np
 
+    from callscan.analyze import analyze_call
     from callscan.kernels.music import music_score
 
     x = synthetic_call()
@@ -68,9 +68,38 @@ def warm_up(params):
 COMPILE_NOTICE = "compiling callscan's kernels, once per installation: about 25 s on two cores"
 
 
+def _index_seen():
+    """Whether an index file of the frame-level kernels is where Numba looks for it first,
+    found without importing Numba (about 0.2 CPU s of a batch's parent, which has no other
+    use for it).
+
+    The places are those of Numba's first two cache locators: ``NUMBA_CACHE_DIR`` when set
+    (a folder named after the source folder and the SHA-1 of its path), else the source
+    folder's ``__pycache__``. False when nothing is there or the layout is not as expected
+    (another Numba version), and :func:`compile_pending` then asks Numba itself.
+    """
+    import glob
+    import hashlib
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("callscan.kernels")  # found, not imported
+    if spec is None or not spec.origin:
+        return False
+    folder = os.path.dirname(os.path.abspath(spec.origin))
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if root:
+        cache = os.path.join(root, f"{os.path.basename(folder)}_{hashlib.sha1(folder.encode()).hexdigest()}")
+    else:
+        cache = os.path.join(folder, "__pycache__")
+    return bool(glob.glob(os.path.join(glob.escape(cache), "energy.*.nbi")))
+
+
 def compile_pending():
     """True when callscan's kernels have never been compiled on this installation (judged by
     the frame-level kernels, which every analysis runs first)."""
+    if _index_seen():
+        return False
     from callscan.kernels import energy
     from callscan.kernels._jit import never_compiled
 

@@ -1,7 +1,21 @@
-"""The record's contract: the glossary of its fields, its JSON Schema, and QA rules."""
+"""The record's contract: the glossary of its fields, its JSON Schema, and QA rules.
 
-from callscan.record.glossary import all_fields, to_markdown, to_text
-from callscan.record.rules import RuleSet, load_rules
-from callscan.record.schema import SCHEMA_VERSION, record_schema
+The names below are imported on first use: ``callscan analyze`` needs only the schema's
+version, not the rules' parser (regular expressions, TOML, difflib) at every start.
+"""
 
-__all__ = ["all_fields", "to_markdown", "to_text", "RuleSet", "load_rules", "SCHEMA_VERSION", "record_schema"]
+_SOURCES = {
+    "all_fields": "glossary", "to_markdown": "glossary", "to_text": "glossary",
+    "RuleSet": "rules", "load_rules": "rules",
+    "SCHEMA_VERSION": "schema", "record_schema": "schema",
+}
+
+__all__ = list(_SOURCES)
+
+
+def __getattr__(name):
+    if name in _SOURCES:
+        import importlib
+
+        return getattr(importlib.import_module(f"callscan.record.{_SOURCES[name]}"), name)
+    raise AttributeError(f"module 'callscan.record' has no attribute {name!r}")

@@ -50,7 +50,9 @@ def test_exit_1_with_a_summary_when_some_files_fail(tmp_path):
     now = run["this_run"]
     assert now["analyzed"] == 3 and now["audio_hours"] == run["audio_hours"] and now["interrupted"] is None
     assert abs(now["startup_s"] + now["analysis_s"] + now["finishing_s"] - now["wall_s"]) < 0.01
-    assert now["x_real_time"] == pytest.approx(now["audio_hours"] * 3600 / now["analysis_s"], rel=0.01)
+    # analysis_s is kept to the millisecond: on a fast machine it is a few tens of them
+    rounding = 0.0005 / now["analysis_s"]
+    assert now["x_real_time"] == pytest.approx(now["audio_hours"] * 3600 / now["analysis_s"], rel=0.01 + rounding)
     labels = (out / "segments" / "day1" / "a.wav.txt").read_text().splitlines()
     assert labels and all(len(line.split("\t")) == 3 for line in labels)
     assert not (out / "segments" / "empty.wav.txt").exists()

@@ -1,12 +1,16 @@
 """The first run says that it compiles; `callscan warmup` does that work up front."""
 
+import subprocess
+import sys
 import types
 
 from click.testing import CliRunner
 
+from callscan.batch.warmup import _index_seen
 from callscan.cli import main
 from callscan.kernels import energy
 from callscan.kernels._jit import cache_indexes, never_compiled
+from tests.support import ROOT
 
 
 def test_every_kernel_module_has_cache_indexes_where_numba_keeps_them():
@@ -30,3 +34,12 @@ def test_warmup_command_readies_the_kernels():
     r = CliRunner().invoke(main, ["warmup"])
     assert r.exit_code == 0 and "kernels ready" in r.output
     assert not never_compiled(energy)
+
+
+def test_the_check_finds_numba_s_index_without_importing_numba():
+    CliRunner().invoke(main, ["warmup"])
+    assert _index_seen() and not never_compiled(energy)
+    probe = ("import sys\nfrom callscan.batch.warmup import compile_pending\n"
+             "print(compile_pending(), 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
