@@ -8,6 +8,13 @@ repository. Where the cache is empty and ``apt-get`` is missing, :func:`tracks`
 returns an empty list and callers skip.
 
     python -m benchmarks.music          # fetch what is missing, list the tracks
+
+Music with singing is kept apart (:data:`SUNG`, ``tracks(sung=True)``): it is measured and
+reported, not claimed. Two songs of the Danish metal band Muldjord from Debian's Frets on
+Fire song pack (CC BY-SA 3.0; each song is a backing stem and a guitar stem, mixed here);
+their backing stems carry a growled voice: formant bands that glide over the band's
+noise, syllable by syllable (seen in the spectrogram, 70-82 s of Chaos God), where the
+instrumental tracks above hold flat partials.
 """
 
 import os
@@ -45,6 +52,18 @@ PACKAGES = {
         ("legacy_soundtrack/track5.opus", "electronic"), ("legacy_soundtrack/track9.opus", "electronic"),
         ("aftermath_soundtrack/track17.opus", "ambient"), ("aftermath_soundtrack/track22.opus", "rock"),
     ]),
+}
+
+
+PACKAGES_TRACKS = [name for _, files in PACKAGES.values() for name, _ in files]
+"""Every instrumental track listed (the places of :func:`tracks` when all are there)."""
+
+# package: (folder, [(song folder, stems, style)], licence as the package's copyright says)
+SUNG = {
+    "fretsonfire-songs-muldjord": ("usr/share/games/fretsonfire/data/songs/muldjord", [
+        ("chaos_god", ("song.ogg", "guitar.ogg"), "metal, growled vocals"),
+        ("armygeddon", ("song.ogg", "guitar.ogg"), "metal, growled vocals"),
+    ], "CC-BY-SA-3.0"),
 }
 
 
@@ -88,10 +107,22 @@ def fetch(package, cache=None, download=True):
     return unpacked
 
 
-def tracks(cache=None, download=True):
+def tracks(cache=None, download=True, sung=False):
     """The available tracks: list of dict(name, path, package, licence, style); with
-    ``download=False`` only those already in the cache."""
+    ``download=False`` only those already in the cache; with ``sung`` the songs of :data:`SUNG`
+    instead (their ``stems`` are mixed by :func:`excerpt`)."""
     out = []
+    if sung:
+        for package, (folder, songs, licence) in SUNG.items():
+            unpacked = fetch(package, cache, download)
+            if unpacked is None:
+                continue
+            for song, stems, style in songs:
+                paths = [unpacked / folder / song / stem for stem in stems]
+                if all(p.exists() for p in paths):
+                    out.append({"name": f"{package.split('-')[-1]}:{song}", "path": paths[0], "stems": paths,
+                                "package": package, "licence": licence, "style": style})
+        return out
     for package, (folder, files) in PACKAGES.items():
         unpacked = fetch(package, cache, download)
         if unpacked is None:
@@ -117,8 +148,10 @@ def excerpt(track, length_s, sr=8000, seed=0):
     out = cuts / f"{key}_{sr}_{length_s:g}_{seed}.npy"
     if out.exists():
         return np.load(out)
-    x, rate = sf.read(str(track["path"]), dtype="float32", always_2d=True)
-    x = x.mean(axis=1)
+    x = None
+    for path in track.get("stems", [track["path"]]):
+        y, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        x = y.mean(axis=1) if x is None else x[: len(y)] + y[: len(x), :].mean(axis=1)
     rng = np.random.default_rng(seed)
     n = int(round(length_s * rate))
     lo, hi = int(0.1 * len(x)), max(int(0.1 * len(x)) + 1, min(int(0.6 * len(x)), len(x) - n))
@@ -130,8 +163,9 @@ def excerpt(track, length_s, sr=8000, seed=0):
 
 def main():
     found = tracks()
-    print(f"{len(found)} tracks in {cache_dir()}")
-    for t in found:
+    sung = tracks(sung=True)
+    print(f"{len(found)} tracks and {len(sung)} songs in {cache_dir()}")
+    for t in found + sung:
         print(f"  {t['name']:<55} {t['style']:<22} {t['licence']:<8} {t['package']}")
 
 

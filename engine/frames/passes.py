@@ -526,12 +526,13 @@ def hold_edges(hold, energy, speech, above_db, max_gap, frames):
     """Each hold stretch of a channel grown, by up to ``frames`` frames each side, over the frames
     next to it where the channel's level stays more than ``above_db`` over its quietest level
     (``callscan.kernels.energy.sounding``; dips of fewer than ``max_gap`` frames bridged) and
-    the channel's own speech does not begin.
+    the channel's own speech does not begin, then by one frame more: the frame that straddles
+    the boundary (its window reaches into the sound while its level is the floor's).
 
-    The checks that find hold look for sound ``hold.sound_db`` over the floor; a tune's fade-in,
-    a note's quiet start, the frame its last sample falls in lie between that and the floor.
-    They are the hold's, not a silence: grown here, the stretch meets the mutual silence
-    around it where the sound meets the floor.
+    The checks that find hold look for sound ``hold.sound_db`` over the floor; a tune's fade-in
+    or a note's quiet start lie between that and the floor. They are the hold's, not a silence:
+    grown here, the stretch meets the mutual silence around it where the sound meets the floor.
+    Sound within ``above_db`` of the line's noise is not told from it by level.
     """
     from callscan.kernels.music import regrow
     from callscan.kernels.runs import bridge_gaps
@@ -540,7 +541,7 @@ def hold_edges(hold, energy, speech, above_db, max_gap, frames):
     for ch in range(hold.shape[0]):
         if hold[ch].any():
             near = bridge_gaps(sounding(energy[ch], above_db), max_gap) & ~speech[ch]
-            out[ch] = regrow(hold[ch], near, frames)
+            out[ch] = regrow(regrow(hold[ch], near, frames), ~speech[ch], 1)
     return out
 
 

@@ -23,18 +23,18 @@ def test_grows_over_the_quiet_onset_and_tail_only():
     hold = np.zeros((1, 400), bool)
     hold[0, 110:200] = True
     got = hold_edges(hold, e, np.zeros_like(hold), 3.0, 3, 350)[0]
-    assert np.flatnonzero(got)[[0, -1]].tolist() == [100, 202]
+    assert np.flatnonzero(got)[[0, -1]].tolist() == [99, 203]  # and the frame straddling each edge
 
 
 def test_stops_at_a_long_dip_own_speech_and_the_limit():
     e = level_track()
     hold = np.zeros((1, 400), bool)
     hold[0, 110:200] = True
-    assert np.flatnonzero(hold_edges(hold, e, np.zeros_like(hold), 3.0, 1, 350)[0])[0] == 105  # dip not bridged
+    assert np.flatnonzero(hold_edges(hold, e, np.zeros_like(hold), 3.0, 1, 350)[0])[0] == 104  # dip not bridged
     speech = np.zeros_like(hold)
     speech[0, 201:210] = True
-    assert np.flatnonzero(hold_edges(hold, e, speech, 3.0, 3, 350)[0])[-1] == 200
-    assert np.flatnonzero(hold_edges(hold, e, np.zeros_like(hold), 3.0, 3, 4)[0])[[0, -1]].tolist() == [106, 202]
+    assert np.flatnonzero(hold_edges(hold, e, speech, 3.0, 3, 350)[0])[-1] == 200  # not into speech
+    assert np.flatnonzero(hold_edges(hold, e, np.zeros_like(hold), 3.0, 3, 4)[0])[[0, -1]].tolist() == [105, 203]
 
 
 def test_no_hold_no_growth():
