@@ -37,6 +37,7 @@ from callscan.kernels.crosstalk import (
     leak_lag,
     leak_residual,
     leak_solve,
+    leak_through,
     leak_window,
 )
 from callscan.kernels.energy import frame_levels
@@ -104,6 +105,67 @@ def arriving(e, delay, hop):
     return e_lo if delay % hop == 0 else np.maximum(e_lo, delayed(e, lo + 1, -np.inf))
 
 
+class Loop:
+    """A channel's own talker around the loop of a two-way leak, a block at a time.
+
+    For the destination ``a``, with ``own = (h_ab, start)`` the leak of ``b`` into it and
+    ``reverse = (h_ba, start)`` the leak of ``a`` into ``b``:
+
+    * ``u = a - h_ab * b``: ``a`` with ``b`` (as recorded) cancelled;
+    * ``w = h_ba * u``: ``a``'s talker as it leaks into ``b``;
+    * ``v = h_ab * w``: and as it comes back into ``a``, through both paths.
+
+    Whether ``u`` still holds that round trip depends on what leaks into ``a``: an echo
+    path (a handset's or a hybrid's echo returned through the network) carries the
+    other channel as recorded, with ``a``'s own echo in it, and ``u`` is ``a``'s talker
+    alone; crosstalk (a microphone or the recorder picking up the other talker) carries
+    ``b``'s talker only, and cancelling with ``b`` as recorded takes ``a``'s round trip out
+    with it: ``u`` holds ``-v`` (see :func:`loop_gain`).
+    """
+
+    def __init__(self, own, reverse):
+        self.own, self.reverse = own, reverse
+        reach_own = own[1] + own[0].shape[0] - 1
+        self.raw = Past(reach_own)
+        self.u = Past(reverse[1] + reverse[0].shape[0] - 1)
+        self.w = Past(reach_own)
+
+    def step(self, base, xa, xb, back=True):
+        """``(u, w, v)`` over a block (samples from ``base``), float64; ``v`` is None unless ``back``."""
+        m = xa.shape[0]
+        u = leak_residual(xa, self.raw.extend(base, xb), *self.own)
+        w = leak_through(self.u.extend(base, u), *self.reverse, m)
+        v = leak_through(self.w.extend(base, w), *self.own, m) if back else None
+        return u, w, v
+
+
+def loop_sums(u, v, hop, loop_db):
+    """``(sum u v, sum v v, hops)`` over the hops where ``u``'s power is at most ``loop_db``
+    above ``v``'s: where the destination's own talker does not drown its round trip."""
+    k = u.shape[0] // hop * hop
+    if k == 0:
+        return 0.0, 0.0, 0
+    uu = u[:k].reshape(-1, hop)
+    vv = v[:k].reshape(-1, hop)
+    pu, pv, puv = (uu * uu).sum(axis=1), (vv * vv).sum(axis=1), (uu * vv).sum(axis=1)
+    sel = (pv > 0) & (pu <= pv * 10 ** (loop_db / 10))
+    return float(puv[sel].sum()), float(pv[sel].sum()), int(np.count_nonzero(sel))
+
+
+def loop_gain(suv, svv, hops, min_hops):
+    """The share of the round trip ``v`` that cancelling ``b`` as recorded took out of ``a``.
+
+    Over the hops of :func:`loop_sums`, the least-squares ``u ~ -k v``: about 1 where ``b``'s
+    talker alone leaks into ``a`` (crosstalk: ``u`` holds ``-v``), about 0 where ``b`` as
+    recorded does (an echo path: ``u`` is ``a``'s talker alone, which does not follow its own
+    echo of a round trip earlier); clipped to [0, 1]. 0 on fewer than ``min_hops`` hops (the
+    round trip then stands nowhere clear of the own talker and the noise).
+    """
+    if hops < min_hops or svv <= 0:
+        return 0.0
+    return float(min(1.0, max(0.0, -suv / svv)))
+
+
 def leak_erle_db(e_a, e_r, fit):
     """What the cancelling took out of the leak: the 25th percentile over the fitting frames
     of the channel's level less the residual's, dB (0 without fitting frames).
@@ -119,13 +181,15 @@ def leak_erle_db(e_a, e_r, fit):
     return float(np.percentile(d, 25)) if d.size else 0.0
 
 
-def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
+def fit_pass(source, a, b, fit, hop, lo, span, taps, context, loop=None, loop_db=0.0):
     """The normal equations of the leak filter from ``b`` into ``a`` at the lags
     ``lo .. lo + span - 1``, summed over the ``fit`` frames.
 
-    ``clean``, the filter ``(h, start)`` of the reverse leak (``a`` into ``b``), makes the
-    source ``b`` with that leak taken out: a source that still carries ``a``'s talker
-    pulls the fitted path towards zero wherever that talker is loud.
+    ``loop``, the filters ``(own, reverse)`` of a two-way leak (``b`` into ``a`` and ``a``
+    into ``b``, first fits; see :class:`Loop`), makes the source ``b`` with ``a``'s talker's
+    leak into it taken out (``b - w``: a source that still carries ``a``'s talker pulls the
+    fitted path towards zero wherever that talker is loud, if only ``b``'s talker leaks
+    into ``a``), and measures ``a``'s round trip (:func:`loop_sums`, with ``loop_db``).
 
     Returns
     -------
@@ -136,18 +200,27 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
         covariance on the fitting samples).
     count : int
         Fitting samples.
+    sums : tuple
+        With ``loop``: ``(sum u v, sum v v, hops)`` of :func:`loop_sums` over the call;
+        else None.
     """
     n = source.n_samples
     r, acf = np.zeros(span), np.zeros(taps)
     count = 0
     past = Past(lo + span - 1)
-    if clean is not None:
-        reverse = Past(clean[1] + clean[0].shape[0] - 1)
+    sums = None
+    if loop is not None:
+        trip, sums = Loop(*loop), [0.0, 0.0, 0]
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
-        src = x[b] if clean is None else leak_residual(x[b], reverse.extend(base, x[a]), *clean)
-        ext = past.extend(base, src)  # ext[j] is b[base - need + j]
         s, e = f0 * hop - base, min(f1 * hop, n) - base
+        src = x[b]
+        if loop is not None:
+            u, w, v = trip.step(base, x[a], x[b])
+            src = x[b] - w
+            for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, loop_db)):
+                sums[i] += t
+        ext = past.extend(base, src)  # ext[j] is b[base - need + j]
         w = np.repeat(fit[f0:f1], hop)[: e - s].astype(np.float64)
         if not w.any():
             continue
@@ -161,16 +234,20 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
         bw_ext = ext[s + span - taps : e + span - 1] * w_ext
         acf += lagged_products(bw_ext[taps - 1 :], bw_ext, taps)
         count += int(np.count_nonzero(w))
-    return r, acf, count
+    return r, acf, count, None if sums is None else tuple(sums)
 
 
-def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=True):
+def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, loops=None):
     """Frame and half-hop levels of each channel less the other channel's filtered leak.
 
-    Where both directions leak, the source of each is the other channel with its own leak
-    taken out: cancelling ``a``'s leak with the raw ``b`` would put ``a``'s talker back in,
-    through both paths (twice the delay, the two couplings added), as a faint echo of
-    itself; with ``b``'s residual as the source what is left is three paths down.
+    Where both directions leak, a channel's own talker goes round the loop (:class:`Loop`):
+    cancelling ``a``'s leak with ``b`` as recorded leaves ``u = a - h_ab * b``, which lacks
+    the share ``k`` of the round trip ``v`` that the leak did not carry (crosstalk:
+    ``k = 1``; an echo path: ``k = 0``, :func:`loop_gain`); the residual is ``u + k v``.
+    Cancelling ``a`` with the raw ``b`` alone would, for crosstalk, put ``a``'s talker back
+    in as a faint echo of itself (both paths down, twice the delay); with ``b`` less the raw
+    ``a``'s leak, it would put ``b``'s talker back in, three paths down; with ``u + v`` what
+    is left is ``a``'s talker four paths down.
 
     Parameters
     ----------
@@ -179,8 +256,9 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=T
         before its first tap.
     highpass_hz : float
         Levels of the signals above this, as the first pass takes them (0: no filter).
-    two_way : bool
-        Where both channels have a filter, cancel each with the other's residual.
+    loops : list of float, optional
+        Where both channels have a filter, per channel the share ``k`` of its round trip
+        to put back (0: none).
 
     Returns
     -------
@@ -198,17 +276,18 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, two_way=T
         out[a] = {k: (np.empty(nf), np.empty(2 * nf)) for k in "aer"}
     need = max(start + h.shape[0] - 1 for h, start in (filters[a] for a in chans))
     raw = [Past(need), Past(need)]
-    first = [Past(need), Past(need)]
+    trips = [None, None]
+    if len(chans) == 2 and loops is not None:
+        trips = [Loop(filters[a], filters[1 - a]) for a in (0, 1)]
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
-        ext = [raw[c].extend(base, x[c]) for c in (0, 1)]
         resid = [None, None]
         for a in chans:
-            h, start = filters[a]
-            resid[a] = leak_residual(x[a], ext[1 - a], h, start)
-        if len(chans) == 2 and two_way:
-            clean = [first[c].extend(base, resid[c]) for c in (0, 1)]
-            resid = [leak_residual(x[a], clean[1 - a], *filters[a]) for a in (0, 1)]
+            if trips[a] is not None:
+                u, _, v = trips[a].step(base, x[a], x[1 - a], back=loops[a] > 0)
+                resid[a] = u if v is None else u + loops[a] * v
+            else:
+                resid[a] = leak_residual(x[a], raw[1 - a].extend(base, x[1 - a]), *filters[a])
         for a in chans:
             sa, se = x[a].astype(np.float32), (x[a] - resid[a]).astype(np.float32)
             if highpass_hz > 0:
@@ -330,7 +409,7 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         delay = lag * hop
         lo = max(0, delay - search)
         span = delay + search + taps - lo
-        r, acf, count = fit_pass(source, a, b, fit, hop, lo, span, taps, context)
+        r, acf, count, _ = fit_pass(source, a, b, fit, hop, lo, span, taps, context)
         if count >= 4 * taps:
             start, h = leak_window(r, acf, taps, max(1, int(round(0.001 * sr))))
             start += lo
@@ -346,15 +425,19 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
     two_way = filters[0] is not None and filters[1] is not None
     if two_way and paths[0].level_db + paths[1].level_db < xp.round_trip_db:
         two_way = False  # a channel's talker comes back too faint to matter: one-way cancelling
-    if two_way:  # fit again on clean sources
-        first = list(filters)
+    loops = None
+    if two_way:  # how each channel's talker comes round the loop; fit again on clean sources
+        first, loops = list(filters), [0.0, 0.0]
         for a, b in ((0, 1), (1, 0)):
             h, start = first[a]
-            r, acf, _ = fit_pass(source, a, b, fits[a], hop, start, h.shape[0], h.shape[0], context, first[b])
-            filters[a] = (leak_solve(r, acf), start)
+            r, acf, _, sums = fit_pass(source, a, b, fits[a], hop, start, h.shape[0], h.shape[0], context,
+                                       (first[a], first[b]), xp.loop_db)
+            loops[a] = loop_gain(*sums, xp.min_frames)
+            if loops[a] >= 0.5:  # b's talker leaks into a, not b as recorded: fit on b less a's talker
+                filters[a] = (leak_solve(r, acf), start)
     residuals = [None, None]
     if any(f is not None for f in filters):
-        residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz, two_way)
+        residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz, loops)
     for a in (0, 1):
         if paths[a] is None:
             continue
