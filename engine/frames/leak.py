@@ -158,11 +158,14 @@ def loop_gain(suv, svv, hops, min_hops):
     Over the hops of :func:`loop_sums`, the least-squares ``u ~ -k v``: about 1 where ``b``'s
     talker alone leaks into ``a`` (crosstalk: ``u`` holds ``-v``), about 0 where ``b`` as
     recorded does (an echo path: ``u`` is ``a``'s talker alone, which does not follow its own
-    echo of a round trip earlier); clipped to [0, 1]. 0 on fewer than ``min_hops`` hops (the
-    round trip then stands nowhere clear of the own talker and the noise).
+    echo of a round trip earlier); clipped to [0, 1]. 1 on fewer than ``min_hops`` hops: the
+    round trip then stands nowhere clear of the own talker and the noise, either because
+    it is faint (and what is put back hardly matters) or because it comes back within the
+    talker's own syllables, a few ms late, which only crosstalk does (a microphone or a
+    recorder's bleed; an echo returned through a network is tens of ms late or more).
     """
     if hops < min_hops or svv <= 0:
-        return 0.0
+        return 1.0
     return float(min(1.0, max(0.0, -suv / svv)))
 
 
@@ -181,15 +184,9 @@ def leak_erle_db(e_a, e_r, fit):
     return float(np.percentile(d, 25)) if d.size else 0.0
 
 
-def fit_pass(source, a, b, fit, hop, lo, span, taps, context, loop=None, loop_db=0.0):
+def fit_pass(source, a, b, fit, hop, lo, span, taps, context):
     """The normal equations of the leak filter from ``b`` into ``a`` at the lags
     ``lo .. lo + span - 1``, summed over the ``fit`` frames.
-
-    ``loop``, the filters ``(own, reverse)`` of a two-way leak (``b`` into ``a`` and ``a``
-    into ``b``, first fits; see :class:`Loop`), makes the source ``b`` with ``a``'s talker's
-    leak into it taken out (``b - w``: a source that still carries ``a``'s talker pulls the
-    fitted path towards zero wherever that talker is loud, if only ``b``'s talker leaks
-    into ``a``), and measures ``a``'s round trip (:func:`loop_sums`, with ``loop_db``).
 
     Returns
     -------
@@ -200,41 +197,109 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, loop=None, loop_db
         covariance on the fitting samples).
     count : int
         Fitting samples.
-    sums : tuple
-        With ``loop``: ``(sum u v, sum v v, hops)`` of :func:`loop_sums` over the call;
-        else None.
     """
     n = source.n_samples
-    r, acf = np.zeros(span), np.zeros(taps)
-    count = 0
-    past = Past(lo + span - 1)
-    sums = None
-    if loop is not None:
-        trip, sums = Loop(*loop), [0.0, 0.0, 0]
+    eq = Normal(lo, span, taps)
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
+        eq.add(base, x[a], x[b], fit, f0, f1, hop, n)
+    return eq.r, eq.acf, eq.count
+
+
+class Normal:
+    """The normal equations of a leak filter at the lags ``lo .. lo + span - 1``, summed
+    block by block (:func:`fit_pass`)."""
+
+    def __init__(self, lo, span, taps):
+        self.lo, self.span, self.taps = lo, span, taps
+        self.r, self.acf, self.count = np.zeros(span), np.zeros(taps), 0
+        self.past = Past(lo + span - 1)
+
+    def add(self, base, xa, src, fit, f0, f1, hop, n):
+        """Add the block's own frames ``f0 .. f1`` (samples from ``base``) where ``fit`` holds."""
+        span, taps = self.span, self.taps
+        ext = self.past.extend(base, src)  # ext[j] is b[base - need + j]
         s, e = f0 * hop - base, min(f1 * hop, n) - base
-        src = x[b]
-        if loop is not None:
-            u, w, v = trip.step(base, x[a], x[b])
-            src = x[b] - w
-            for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, loop_db)):
-                sums[i] += t
-        ext = past.extend(base, src)  # ext[j] is b[base - need + j]
         w = np.repeat(fit[f0:f1], hop)[: e - s].astype(np.float64)
         if not w.any():
-            continue
+            return
         # the weights of the taps - 1 samples before the block's own ones
         lo_frame = max(0, (f0 * hop - taps + 1) // hop)
         w_before = np.repeat(fit[lo_frame:f0], hop)[-(taps - 1) :] if f0 > 0 else np.zeros(0)
         w_ext = np.concatenate((np.zeros(taps - 1 - w_before.shape[0]), w_before, w))
-        aw = x[a, s:e].astype(np.float64) * w
-        r += lagged_products(aw, ext[s : e + span - 1], span)
+        aw = xa[s:e].astype(np.float64) * w
+        self.r += lagged_products(aw, ext[s : e + span - 1], span)
         # b[n - lo] for n from the block's own start less taps - 1
         bw_ext = ext[s + span - taps : e + span - 1] * w_ext
-        acf += lagged_products(bw_ext[taps - 1 :], bw_ext, taps)
-        count += int(np.count_nonzero(w))
-    return r, acf, count, None if sums is None else tuple(sums)
+        self.acf += lagged_products(bw_ext[taps - 1 :], bw_ext, taps)
+        self.count += int(np.count_nonzero(w))
+
+
+def hop_power(x, hop, frames):
+    """Sum of squares of ``x`` per hop, ``frames`` hops (zeros past its end), float64."""
+    out = np.zeros(frames * hop)
+    m = min(x.shape[0], out.shape[0])
+    out[:m] = x[:m]
+    out = out.reshape(frames, hop)
+    return (out * out).sum(axis=1)
+
+
+def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None, loop_db=0.0):
+    """The leak filter from ``b`` into ``a`` fitted again at the first fit's lags, on the
+    fitting frames the first fit explains.
+
+    The fitting frames are chosen on levels (the source loud, the destination within
+    ``margin_db`` of what the leak predicts: a Geigel-style rule), which lets through the
+    destination's own quiet speech under a loud leak; its samples pull the fitted path off
+    (a pure delay comes out smeared, 10-20 % low). The first filter tells them apart: on a
+    frame of the leak alone, cancelling it leaves at least ``min_erle_db`` less power; where
+    the destination's own talker speaks, the residual holds that talker and stays near the
+    channel's level (a double-talk detector on the cancellation, as echo cancellers have).
+
+    Parameters
+    ----------
+    first : (ndarray, int)
+        The first fit: filter and the samples before its first tap.
+    reverse : (ndarray, int), optional
+        The first fit of the reverse leak (``a`` into ``b``): the normal equations are then
+        summed for a second source too, ``b`` less ``a``'s talker's leak into it (``b - w``
+        of :class:`Loop`; a source that still carries ``a``'s talker pulls the fitted path
+        towards zero wherever that talker is loud, if only ``b``'s talker leaks into
+        ``a``), and ``a``'s round trip is measured (:func:`loop_sums`, with ``loop_db``).
+
+    Returns
+    -------
+    keep : ndarray, shape (n_frames,), bool
+        The fitting frames the first filter explains.
+    eqs : list of (r, acf, count)
+        The normal equations (as :func:`fit_pass` returns them at ``lo, span = start,
+        taps``) for ``b``, and with ``reverse`` for ``b - w``.
+    sums : tuple or None
+        With ``reverse``: ``(sum u v, sum v v, hops)`` of :func:`loop_sums` over the call.
+    """
+    n = source.n_samples
+    h, start = first
+    taps = h.shape[0]
+    keep = np.zeros_like(fit)
+    eqs = [Normal(start, taps, taps) for _ in range(1 if reverse is None else 2)]
+    raw = Past(start + taps - 1)
+    trip, sums = (None, None) if reverse is None else (Loop(first, reverse), [0.0, 0.0, 0])
+    explained = 10 ** (-min_erle_db / 10)
+    for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
+        base = b0 * hop
+        s, e = f0 * hop - base, min(f1 * hop, n) - base
+        if trip is None:
+            u = leak_residual(x[a], raw.extend(base, x[b]), h, start)
+        else:
+            u, w, v = trip.step(base, x[a], x[b])
+            for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, loop_db)):
+                sums[i] += t
+        pa, pu = hop_power(x[a, s:e], hop, f1 - f0), hop_power(u[s:e], hop, f1 - f0)
+        keep[f0:f1] = fit[f0:f1] & (pu <= pa * explained)
+        eqs[0].add(base, x[a], x[b], keep, f0, f1, hop, n)
+        if trip is not None:
+            eqs[1].add(base, x[a], x[b] - w, keep, f0, f1, hop, n)
+    return keep, [(q.r, q.acf, q.count) for q in eqs], None if sums is None else tuple(sums)
 
 
 def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, loops=None):
@@ -409,7 +474,7 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         delay = lag * hop
         lo = max(0, delay - search)
         span = delay + search + taps - lo
-        r, acf, count, _ = fit_pass(source, a, b, fit, hop, lo, span, taps, context)
+        r, acf, count = fit_pass(source, a, b, fit, hop, lo, span, taps, context)
         if count >= 4 * taps:
             start, h = leak_window(r, acf, taps, max(1, int(round(0.001 * sr))))
             start += lo
@@ -426,15 +491,22 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
     if two_way and paths[0].level_db + paths[1].level_db < xp.round_trip_db:
         two_way = False  # a channel's talker comes back too faint to matter: one-way cancelling
     loops = None
-    if two_way:  # how each channel's talker comes round the loop; fit again on clean sources
-        first, loops = list(filters), [0.0, 0.0]
-        for a, b in ((0, 1), (1, 0)):
-            h, start = first[a]
-            r, acf, _, sums = fit_pass(source, a, b, fits[a], hop, start, h.shape[0], h.shape[0], context,
-                                       (first[a], first[b]), xp.loop_db)
+    if two_way:
+        loops = [1.0, 1.0]
+    first = list(filters)
+    for a, b in ((0, 1), (1, 0)):
+        if first[a] is None:
+            continue
+        # fit again on the frames the first fit explains; where both ways leak, also on b less
+        # a's talker, and measure how a's talker comes round the loop
+        keep, eqs, sums = refit_pass(source, a, b, fits[a], hop, first[a], context, xp.min_erle_db,
+                                     first[b] if two_way else None, xp.loop_db)
+        if two_way:
             loops[a] = loop_gain(*sums, xp.min_frames)
-            if loops[a] >= 0.5:  # b's talker leaks into a, not b as recorded: fit on b less a's talker
-                filters[a] = (leak_solve(r, acf), start)
+        # b's talker alone leaks into a (crosstalk): fit on b less a's talker; else on b as recorded
+        r, acf, count = eqs[1] if two_way and loops[a] >= 0.5 else eqs[0]
+        if count >= 4 * taps:
+            filters[a], fits[a] = (leak_solve(r, acf), first[a][1]), keep
     residuals = [None, None]
     if any(f is not None for f in filters):
         residuals = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz, loops)
