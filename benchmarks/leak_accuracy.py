@@ -1,6 +1,6 @@
 """Leak between the channels: callscan next to call-ai-metrics on the same leaky calls.
 
-    python -m benchmarks.leak_accuracy [--set sweep|extra|all] [--quick] [--json OUT]
+    python -m benchmarks.leak_accuracy [--set sweep|extra|all] [--quick] [--only REGEX] [--json OUT]
 
 Each call of ``fixtures.leak_calls`` (a leak-free fixture call with the other party's
 channel leaked in at a level, a bulk delay and through a path) is written as 16-bit WAV
@@ -15,12 +15,15 @@ channel 0 = customer, channel 1 = agent). Per call:
 A cell is met when both channels' F1 >= 0.97, the overlap is within tolerance and both
 event F1s >= 0.95. The tables show, per direction and path, one row per leak level and
 one column per delay: the smaller channel F1 and the overlap error, ``*`` where the cell
-fails. ``--quick`` runs the delays 0, 25 and 150 ms and the levels -15 and -32 dB only.
+fails. ``--quick`` runs the delays 0, 25 and 150 ms and the levels -15 and -32 dB only;
+``--only`` the cells whose name matches a regular expression (for example
+``--only 'both_plain_10dB_(60|150)ms'``).
 """
 
 import argparse
 import json
 import pathlib
+import re
 import tempfile
 import time
 
@@ -174,6 +177,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", choices=("sweep", "extra", "all"), default="sweep")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", metavar="REGEX", help="cells whose name matches (re.search)")
     parser.add_argument("--json", type=pathlib.Path)
     args = parser.parse_args(argv)
     cells = []
@@ -183,6 +187,8 @@ def main(argv=None):
         cells += leak_calls.extra_cells()
     if args.quick:
         cells = [c for c in cells if c.delay_ms in (0, 25, 150) and c.level_db in (-15, -32)]
+    if args.only:
+        cells = [c for c in cells if re.search(args.only, c.name)]
     with tempfile.TemporaryDirectory() as tmp:
         refs, rows = run(cells, pathlib.Path(tmp))
     print_tables(refs, rows)

@@ -127,9 +127,12 @@ class CrosstalkParams(Checked):
         one is looked for on those ``faint_rise_db`` above it (correlation alone), and kept
         only when the cancelling filter takes at least ``faint_erle_db`` out of it, dB.
     round_trip_db : float
-        Where both channels leak, each is cancelled with the other's residual as its source
-        (the raw source would put a channel's own talker back in, through both paths) when
+        Where both channels leak, each channel's own talker comes back into it through both
+        paths; that round trip is measured and cancelled (``callscan.frames.leak.Loop``) when
         the two leak levels add up to more than this, dB.
+    loop_db : float
+        The round trip is measured on the hops where the channel, its other party's leak
+        cancelled, is at most this far above the round trip, dB.
     gain_window_s : float
         The leak's gain is tracked over this much of the call around each frame, s.
     min_corr_gain : float
@@ -157,6 +160,7 @@ class CrosstalkParams(Checked):
     faint_erle_db: float = param(1.5, "dB", "[0, inf)")
     gain_window_s: float = param(4.0, "s", "(0, inf)")
     round_trip_db: float = param(-45.0, "dB", "[-200, 0]")
+    loop_db: float = param(10.0, "dB", "[0, inf)")
     min_corr_gain: float = param(0.03, "r", "[0, 1]")
     path_s: float = param(0.016, "s", "(0, 0.1]")
     search_s: float = param(0.024, "s", "[0, 0.5]")

@@ -502,8 +502,19 @@ def leak_residual(a, b, h, delay=0):
     ndarray, shape (m,), float64
     """
     a = np.asarray(a, dtype=np.float64)
+    return a - leak_through(b, h, delay, a.shape[0])
+
+
+def leak_through(b, h, delay, m):
+    """``sum_k h[k] b[n - delay - k]`` for the last ``m`` samples ``n`` of ``b``: the source as
+    it arrives through the path (``b`` as in :func:`leak_residual`).
+
+    Returns
+    -------
+    ndarray, shape (m,), float64
+    """
     b = np.asarray(b, dtype=np.float64)
-    m, taps = a.shape[0], h.shape[0]
+    taps = h.shape[0]
     # index in b of b[n - delay - k] for n = 0, k = taps - 1 (zeros outside b)
     first = b.shape[0] - m - delay - taps + 1
     src = np.zeros(m + taps - 1)
@@ -512,4 +523,4 @@ def leak_residual(a, b, h, delay=0):
         src[lo - first : hi - first] = b[lo:hi]
     import scipy.signal  # only where a leak is taken out
 
-    return a - scipy.signal.oaconvolve(src, h, mode="valid")
+    return scipy.signal.oaconvolve(src, h, mode="valid")

@@ -37,6 +37,7 @@ from callscan.kernels.crosstalk import (
     leak_lag,
     leak_residual,
     leak_solve,
+    leak_through,
     leak_window,
 )
 from callscan.kernels.energy import frame_levels
@@ -104,6 +105,70 @@ def arriving(e, delay, hop):
     return e_lo if delay % hop == 0 else np.maximum(e_lo, delayed(e, lo + 1, -np.inf))
 
 
+class Loop:
+    """A channel's own talker around the loop of a two-way leak, a block at a time.
+
+    For the destination ``a``, with ``own = (h_ab, start)`` the leak of ``b`` into it and
+    ``reverse = (h_ba, start)`` the leak of ``a`` into ``b``:
+
+    * ``u = a - h_ab * b``: ``a`` with ``b`` (as recorded) cancelled;
+    * ``w = h_ba * u``: ``a``'s talker as it leaks into ``b``;
+    * ``v = h_ab * w``: and as it comes back into ``a``, through both paths.
+
+    Whether ``u`` still holds that round trip depends on what leaks into ``a``: an echo
+    path (a handset's or a hybrid's echo returned through the network) carries the
+    other channel as recorded, with ``a``'s own echo in it, and ``u`` is ``a``'s talker
+    alone; crosstalk (a microphone or the recorder picking up the other talker) carries
+    ``b``'s talker only, and cancelling with ``b`` as recorded takes ``a``'s round trip out
+    with it: ``u`` holds ``-v`` (see :func:`loop_gain`).
+    """
+
+    def __init__(self, own, reverse):
+        self.own, self.reverse = own, reverse
+        reach_own = own[1] + own[0].shape[0] - 1
+        self.raw = Past(reach_own)
+        self.u = Past(reverse[1] + reverse[0].shape[0] - 1)
+        self.w = Past(reach_own)
+
+    def step(self, base, xa, xb, back=True):
+        """``(u, w, v)`` over a block (samples from ``base``), float64; ``v`` is None unless ``back``."""
+        m = xa.shape[0]
+        u = leak_residual(xa, self.raw.extend(base, xb), *self.own)
+        w = leak_through(self.u.extend(base, u), *self.reverse, m)
+        v = leak_through(self.w.extend(base, w), *self.own, m) if back else None
+        return u, w, v
+
+
+def loop_sums(u, v, hop, loop_db):
+    """``(sum u v, sum v v, hops)`` over the hops where ``u``'s power is at most ``loop_db``
+    above ``v``'s: where the destination's own talker does not drown its round trip."""
+    k = u.shape[0] // hop * hop
+    if k == 0:
+        return 0.0, 0.0, 0
+    uu = u[:k].reshape(-1, hop)
+    vv = v[:k].reshape(-1, hop)
+    pu, pv, puv = (uu * uu).sum(axis=1), (vv * vv).sum(axis=1), (uu * vv).sum(axis=1)
+    sel = (pv > 0) & (pu <= pv * 10 ** (loop_db / 10))
+    return float(puv[sel].sum()), float(pv[sel].sum()), int(np.count_nonzero(sel))
+
+
+def loop_gain(suv, svv, hops, min_hops):
+    """The share of the round trip ``v`` that cancelling ``b`` as recorded took out of ``a``.
+
+    Over the hops of :func:`loop_sums`, the least-squares ``u ~ -k v``: about 1 where ``b``'s
+    talker alone leaks into ``a`` (crosstalk: ``u`` holds ``-v``), about 0 where ``b`` as
+    recorded does (an echo path: ``u`` is ``a``'s talker alone, which does not follow its own
+    echo of a round trip earlier); clipped to [0, 1]. 1 on fewer than ``min_hops`` hops: the
+    round trip then stands nowhere clear of the own talker and the noise, either because
+    it is faint (and what is put back hardly matters) or because it comes back within the
+    talker's own syllables, a few ms late, which only crosstalk does (a microphone or a
+    recorder's bleed; an echo returned through a network is tens of ms late or more).
+    """
+    if hops < min_hops or svv <= 0:
+        return 1.0
+    return float(min(1.0, max(0.0, -suv / svv)))
+
+
 def leak_erle_db(e_a, e_r, fit):
     """What the cancelling took out of the leak: the 25th percentile over the fitting frames
     of the channel's level less the residual's, dB (0 without fitting frames).
@@ -119,13 +184,9 @@ def leak_erle_db(e_a, e_r, fit):
     return float(np.percentile(d, 25)) if d.size else 0.0
 
 
-def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
+def fit_pass(source, a, b, fit, hop, lo, span, taps, context):
     """The normal equations of the leak filter from ``b`` into ``a`` at the lags
     ``lo .. lo + span - 1``, summed over the ``fit`` frames.
-
-    ``clean``, the filter ``(h, start)`` of the reverse leak (``a`` into ``b``), makes the
-    source ``b`` with that leak taken out: a source that still carries ``a``'s talker
-    pulls the fitted path towards zero wherever that talker is loud.
 
     Returns
     -------
@@ -138,39 +199,120 @@ def fit_pass(source, a, b, fit, hop, lo, span, taps, context, clean=None):
         Fitting samples.
     """
     n = source.n_samples
-    r, acf = np.zeros(span), np.zeros(taps)
-    count = 0
-    past = Past(lo + span - 1)
-    if clean is not None:
-        reverse = Past(clean[1] + clean[0].shape[0] - 1)
+    eq = Normal(lo, span, taps)
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
-        src = x[b] if clean is None else leak_residual(x[b], reverse.extend(base, x[a]), *clean)
-        ext = past.extend(base, src)  # ext[j] is b[base - need + j]
+        eq.add(base, x[a], x[b], fit, f0, f1, hop, n)
+    return eq.r, eq.acf, eq.count
+
+
+class Normal:
+    """The normal equations of a leak filter at the lags ``lo .. lo + span - 1``, summed
+    block by block (:func:`fit_pass`)."""
+
+    def __init__(self, lo, span, taps):
+        self.lo, self.span, self.taps = lo, span, taps
+        self.r, self.acf, self.count = np.zeros(span), np.zeros(taps), 0
+        self.past = Past(lo + span - 1)
+
+    def add(self, base, xa, src, fit, f0, f1, hop, n):
+        """Add the block's own frames ``f0 .. f1`` (samples from ``base``) where ``fit`` holds."""
+        span, taps = self.span, self.taps
+        ext = self.past.extend(base, src)  # ext[j] is b[base - need + j]
         s, e = f0 * hop - base, min(f1 * hop, n) - base
         w = np.repeat(fit[f0:f1], hop)[: e - s].astype(np.float64)
         if not w.any():
-            continue
+            return
         # the weights of the taps - 1 samples before the block's own ones
         lo_frame = max(0, (f0 * hop - taps + 1) // hop)
         w_before = np.repeat(fit[lo_frame:f0], hop)[-(taps - 1) :] if f0 > 0 else np.zeros(0)
         w_ext = np.concatenate((np.zeros(taps - 1 - w_before.shape[0]), w_before, w))
-        aw = x[a, s:e].astype(np.float64) * w
-        r += lagged_products(aw, ext[s : e + span - 1], span)
+        aw = xa[s:e].astype(np.float64) * w
+        self.r += lagged_products(aw, ext[s : e + span - 1], span)
         # b[n - lo] for n from the block's own start less taps - 1
         bw_ext = ext[s + span - taps : e + span - 1] * w_ext
-        acf += lagged_products(bw_ext[taps - 1 :], bw_ext, taps)
-        count += int(np.count_nonzero(w))
-    return r, acf, count
+        self.acf += lagged_products(bw_ext[taps - 1 :], bw_ext, taps)
+        self.count += int(np.count_nonzero(w))
 
 
-def residual_pass(source, filters, hop, win, context, energy, half, highpass_hz=0.0, two_way=True):
+def hop_power(x, hop, frames):
+    """Sum of squares of ``x`` per hop, ``frames`` hops (zeros past its end), float64."""
+    out = np.zeros(frames * hop)
+    m = min(x.shape[0], out.shape[0])
+    out[:m] = x[:m]
+    out = out.reshape(frames, hop)
+    return (out * out).sum(axis=1)
+
+
+def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None, loop_db=0.0):
+    """The leak filter from ``b`` into ``a`` fitted again at the first fit's lags, on the
+    fitting frames the first fit explains.
+
+    The fitting frames are chosen on levels (the source loud, the destination within
+    ``margin_db`` of what the leak predicts: a Geigel-style rule), which lets through the
+    destination's own quiet speech under a loud leak; its samples pull the fitted path off
+    (a pure delay comes out smeared, 10-20 % low). The first filter tells them apart: on a
+    frame of the leak alone, cancelling it leaves at least ``min_erle_db`` less power; where
+    the destination's own talker speaks, the residual holds that talker and stays near the
+    channel's level (a double-talk detector on the cancellation, as echo cancellers have).
+
+    Parameters
+    ----------
+    first : (ndarray, int)
+        The first fit: filter and the samples before its first tap.
+    reverse : (ndarray, int), optional
+        The first fit of the reverse leak (``a`` into ``b``): the normal equations are then
+        summed for a second source too, ``b`` less ``a``'s talker's leak into it (``b - w``
+        of :class:`Loop`; a source that still carries ``a``'s talker pulls the fitted path
+        towards zero wherever that talker is loud, if only ``b``'s talker leaks into
+        ``a``), and ``a``'s round trip is measured (:func:`loop_sums`, with ``loop_db``).
+
+    Returns
+    -------
+    keep : ndarray, shape (n_frames,), bool
+        The fitting frames the first filter explains.
+    eqs : list of (r, acf, count)
+        The normal equations (as :func:`fit_pass` returns them at ``lo, span = start,
+        taps``) for ``b``, and with ``reverse`` for ``b - w``.
+    sums : tuple or None
+        With ``reverse``: ``(sum u v, sum v v, hops)`` of :func:`loop_sums` over the call.
+    """
+    n = source.n_samples
+    h, start = first
+    taps = h.shape[0]
+    keep = np.zeros_like(fit)
+    eqs = [Normal(start, taps, taps) for _ in range(1 if reverse is None else 2)]
+    raw = Past(start + taps - 1)
+    trip, sums = (None, None) if reverse is None else (Loop(first, reverse), [0.0, 0.0, 0])
+    explained = 10 ** (-min_erle_db / 10)
+    for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
+        base = b0 * hop
+        s, e = f0 * hop - base, min(f1 * hop, n) - base
+        if trip is None:
+            u = leak_residual(x[a], raw.extend(base, x[b]), h, start)
+        else:
+            u, w, v = trip.step(base, x[a], x[b])
+            for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, loop_db)):
+                sums[i] += t
+        pa, pu = hop_power(x[a, s:e], hop, f1 - f0), hop_power(u[s:e], hop, f1 - f0)
+        keep[f0:f1] = fit[f0:f1] & (pu <= pa * explained)
+        eqs[0].add(base, x[a], x[b], keep, f0, f1, hop, n)
+        if trip is not None:
+            eqs[1].add(base, x[a], x[b] - w, keep, f0, f1, hop, n)
+    return keep, [(q.r, q.acf, q.count) for q in eqs], None if sums is None else tuple(sums)
+
+
+def residual_pass(source, filters, hop, win, context, energy, half, highpass_hz=0.0, loops=None):
     """Frame and half-hop levels of each channel less the other channel's filtered leak.
 
-    Where both directions leak, the source of each is the other channel with its own leak
-    taken out: cancelling ``a``'s leak with the raw ``b`` would put ``a``'s talker back in,
-    through both paths (twice the delay, the two couplings added), as a faint echo of
-    itself; with ``b``'s residual as the source what is left is three paths down.
+    Where both directions leak, a channel's own talker goes round the loop (:class:`Loop`):
+    cancelling ``a``'s leak with ``b`` as recorded leaves ``u = a - h_ab * b``, which lacks
+    the share ``k`` of the round trip ``v`` that the leak did not carry (crosstalk:
+    ``k = 1``; an echo path: ``k = 0``, :func:`loop_gain`); the residual is ``u + k v``.
+    Cancelling ``a`` with the raw ``b`` alone would, for crosstalk, put ``a``'s talker back
+    in as a faint echo of itself (both paths down, twice the delay); with ``b`` less the raw
+    ``a``'s leak, it would put ``b``'s talker back in, three paths down; with ``u + v`` what
+    is left is ``a``'s talker four paths down.
 
     Parameters
     ----------
@@ -182,8 +324,9 @@ def residual_pass(source, filters, hop, win, context, energy, half, highpass_hz=
         channel's own powers (``"a"``) are these.
     highpass_hz : float
         Levels of the signals above this, as the first pass takes them (0: no filter).
-    two_way : bool
-        Where both channels have a filter, cancel each with the other's residual.
+    loops : list of float, optional
+        Where both channels have a filter, per channel the share ``k`` of its round trip
+        to put back (0: none).
 
     Returns
     -------
@@ -202,25 +345,26 @@ def residual_pass(source, filters, hop, win, context, energy, half, highpass_hz=
         out[a]["a"] = (10 ** (energy[a] / 10.0), 10 ** (half[a] / 10.0))
     need = max(start + h.shape[0] - 1 for h, start in (filters[a] for a in chans))
     raw = [Past(need), Past(need)]
-    first = [Past(need), Past(need)]
+    trips = [None, None]
+    if len(chans) == 2 and loops is not None:
+        trips = [Loop(filters[a], filters[1 - a]) for a in (0, 1)]
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
-        ext = [raw[c].extend(base, x[c]) for c in (0, 1)]
         resid = [None, None]
         for a in chans:
-            h, start = filters[a]
-            resid[a] = leak_residual(x[a], ext[1 - a], h, start)
-        if len(chans) == 2 and two_way:
-            clean = [first[c].extend(base, resid[c]) for c in (0, 1)]
-            resid = [leak_residual(x[a], clean[1 - a], *filters[a]) for a in (0, 1)]
+            if trips[a] is not None:
+                u, _, v = trips[a].step(base, x[a], x[1 - a], back=loops[a] > 0)
+                resid[a] = u if v is None else u + loops[a] * v
+            else:
+                resid[a] = leak_residual(x[a], raw[1 - a].extend(base, x[1 - a]), *filters[a])
         for a in chans:
             sa, se = x[a].astype(np.float32), (x[a] - resid[a]).astype(np.float32)
             if highpass_hz > 0:
                 sa, se = highpass(sa, source.sample_rate, highpass_hz), highpass(se, source.sample_rate, highpass_hz)
             for key, sig in (("e", se), ("r", sa - se)):
-                energy, half = out[a][key]
+                p_frame, p_half = out[a][key]
                 e, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
-                energy[f0:f1], half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
+                p_frame[f0:f1], p_half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
     return out
 
 
@@ -350,15 +494,26 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
     two_way = filters[0] is not None and filters[1] is not None
     if two_way and paths[0].level_db + paths[1].level_db < xp.round_trip_db:
         two_way = False  # a channel's talker comes back too faint to matter: one-way cancelling
-    if two_way:  # fit again on clean sources
-        first = list(filters)
-        for a, b in ((0, 1), (1, 0)):
-            h, start = first[a]
-            r, acf, _ = fit_pass(source, a, b, fits[a], hop, start, h.shape[0], h.shape[0], context, first[b])
-            filters[a] = (leak_solve(r, acf), start)
+    loops = None
+    if two_way:
+        loops = [1.0, 1.0]
+    first = list(filters)
+    for a, b in ((0, 1), (1, 0)):
+        if first[a] is None:
+            continue
+        # fit again on the frames the first fit explains; where both ways leak, also on b less
+        # a's talker, and measure how a's talker comes round the loop
+        keep, eqs, sums = refit_pass(source, a, b, fits[a], hop, first[a], context, xp.min_erle_db,
+                                     first[b] if two_way else None, xp.loop_db)
+        if two_way:
+            loops[a] = loop_gain(*sums, xp.min_frames)
+        # b's talker alone leaks into a (crosstalk): fit on b less a's talker; else on b as recorded
+        r, acf, count = eqs[1] if two_way and loops[a] >= 0.5 else eqs[0]
+        if count >= 4 * taps:
+            filters[a], fits[a] = (leak_solve(r, acf), first[a][1]), keep
     residuals = [None, None]
     if any(f is not None for f in filters):
-        residuals = residual_pass(source, filters, hop, win, context, energy, half, params.frame.highpass_hz, two_way)
+        residuals = residual_pass(source, filters, hop, win, context, energy, half, params.frame.highpass_hz, loops)
     for a in (0, 1):
         if paths[a] is None:
             continue
