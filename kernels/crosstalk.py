@@ -294,8 +294,10 @@ def lagged_products(x, y_ext, taps):
     ys = np.zeros(n * chunk + taps - 1)
     ys[: y_ext.shape[0]] = y_ext
     ys = ys[keep[:, None] * chunk + np.arange(chunk + taps - 1)]
-    spec = (np.fft.rfft(ys, size, axis=1) * np.conj(np.fft.rfft(xs[keep], size, axis=1))).sum(axis=0)
-    c = np.fft.irfft(spec, size)  # c[i] = sum_j x[j] y_ext[j + i]
+    import scipy.fft  # only where a leak is fitted (loaded by then: the dual-mono check uses it)
+
+    spec = (scipy.fft.rfft(ys, size, axis=1) * np.conj(scipy.fft.rfft(xs[keep], size, axis=1))).sum(axis=0)
+    c = scipy.fft.irfft(spec, size)  # c[i] = sum_j x[j] y_ext[j + i]
     return c[taps - 1 :: -1][:taps]
 
 

@@ -124,21 +124,30 @@ class Loop:
     (``g``: both paths), ``terms`` of which :meth:`step` adds up.
     """
 
-    def __init__(self, own, reverse, terms=1):
-        self.own, self.reverse = own, reverse
+    def __init__(self, own, reverse, terms=1, middle=True):
+        self.own, self.reverse, self.middle = own, reverse, middle
         reach_own = own[1] + own[0].shape[0] - 1
         self.raw = Past(reach_own)
-        self.trips = [(Past(reverse[1] + reverse[0].shape[0] - 1), Past(reach_own)) for _ in range(max(1, terms))]
+        if middle:  # through each path in turn: w on the way
+            self.trips = [(Past(reverse[1] + reverse[0].shape[0] - 1), Past(reach_own)) for _ in range(max(1, terms))]
+        else:  # both paths as one filter
+            self.both = (np.convolve(own[0], reverse[0]), own[1] + reverse[1])
+            self.trips = [Past(self.both[1] + self.both[0].shape[0] - 1) for _ in range(max(1, terms))]
 
     def step(self, base, xa, xb):
         """``(u, w, v, V)`` over a block (samples from ``base``), float64: ``V`` the round
-        trips ``v + g v + g^2 v ..`` (``g`` both paths), ``terms`` of them."""
+        trips ``v + g v + g^2 v ..`` (``g`` both paths), ``terms`` of them; ``w`` None unless
+        ``middle``."""
         m = xa.shape[0]
         u = leak_residual(xa, self.raw.extend(base, xb), *self.own)
         x, w0, v, total = u, None, None, None
-        for into, back in self.trips:
-            w = leak_through(into.extend(base, x), *self.reverse, m)
-            x = leak_through(back.extend(base, w), *self.own, m)
+        for trip in self.trips:
+            if self.middle:
+                into, back = trip
+                w = leak_through(into.extend(base, x), *self.reverse, m)
+                x = leak_through(back.extend(base, w), *self.own, m)
+            else:
+                w, x = None, leak_through(trip.extend(base, x), *self.both, m)
             if v is None:
                 w0, v, total = w, x, x.copy()
             else:
@@ -371,7 +380,7 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, loop=None
     trips = [None, None]
     if len(chans) == 2 and loop is not None:
         floor, loop_db, min_hops, terms = loop
-        trips = [Loop(filters[a], filters[1 - a], terms) for a in (0, 1)]
+        trips = [Loop(filters[a], filters[1 - a], terms, middle=False) for a in (0, 1)]
         sums = [[0.0, 0.0, 0], [0.0, 0.0, 0]]
     levels = [None, None]
     for a in chans:
