@@ -1,6 +1,6 @@
 """Leak between the channels: callscan next to call-ai-metrics on the same leaky calls.
 
-    python -m benchmarks.leak_accuracy [--set sweep|extra|all] [--quick] [--only REGEX] [--json OUT]
+    python -m benchmarks.leak_accuracy [--set sweep|extra|loop|all] [--quick] [--only REGEX] [--json OUT]
 
 Each call of ``fixtures.leak_calls`` (a leak-free fixture call with the other party's
 channel leaked in at a level, a bulk delay and through a path) is written as 16-bit WAV
@@ -175,7 +175,7 @@ def print_tables(refs, rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", choices=("sweep", "extra", "all"), default="sweep")
+    parser.add_argument("--set", choices=("sweep", "extra", "loop", "all"), default="sweep")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", metavar="REGEX", help="cells whose name matches (re.search)")
     parser.add_argument("--json", type=pathlib.Path)
@@ -185,6 +185,8 @@ def main(argv=None):
         cells += leak_calls.sweep_cells()
     if args.set in ("extra", "all"):
         cells += leak_calls.extra_cells()
+    if args.set in ("loop", "all"):
+        cells += leak_calls.loop_cells()
     if args.quick:
         cells = [c for c in cells if c.delay_ms in (0, 25, 150) and c.level_db in (-15, -32)]
     if args.only:

@@ -131,8 +131,8 @@ class CrosstalkParams(Checked):
         paths; that round trip is measured and cancelled (``callscan.frames.leak.Loop``) when
         the two leak levels add up to more than this, dB.
     loop_db : float
-        The round trip is measured on the hops where the channel, its other party's leak
-        cancelled, is at most this far above the round trip, dB.
+        The round trip is measured on the hops where it stands at least this far above the
+        channel's noise floor, dB.
     gain_window_s : float
         The leak's gain is tracked over this much of the call around each frame, s.
     min_corr_gain : float

@@ -182,7 +182,7 @@ def leak_coupling_db(e_a, floor_a, e_b, loud_b, *, min_rise_db, min_corr, min_fr
 
 
 def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_gain, min_frames,
-             edge_corr, edge_db, step=1):
+             edge_corr, edge_db, step=1, report=False):
     """Bulk delay and coupling of the leak from ``b`` into ``a`` on the frame grid.
 
     Steps 1 and 2 at every lag from 0 to ``max_lag`` frames (the source's level envelope
@@ -210,11 +210,16 @@ def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_g
         Lags tried first, every ``step`` frames, before the ones next to the best of them:
         2 where frames overlap by half or more (the correlation then falls off over more
         than a frame each side of the delay).
+    report : bool
+        Also return the lag taken with its correlation and coupling, leak or not.
 
     Returns
     -------
     (int, float) or None
         Lag (frames) and coupling (dB), or None when no lag shows a leak.
+    (int, float, float, float) or None
+        With ``report``: the lag taken, its correlation, coupling and edge (None where too
+        few frames qualify).
     """
     kw = dict(min_rise_db=min_rise_db, min_frames=min_frames)
     coarse = range(0, max_lag + 1, step)
@@ -231,11 +236,12 @@ def leak_lag(e_a, floor_a, e_b, loud_b, *, max_lag, min_rise_db, min_corr, min_g
         stats.update(zip(near, leak_correlations(e_a, floor_a, e_b, loud_b, near, **kw)))
         lag = leading()
     r, coupling, edge = stats[lag]
-    if np.isnan(r):
-        return None
-    if r >= min_corr or (r >= edge_corr and edge <= edge_db):
-        return lag, float(coupling)
-    return None
+    found = None
+    if not np.isnan(r) and (r >= min_corr or (r >= edge_corr and edge <= edge_db)):
+        found = lag, float(coupling)
+    if report:
+        return found, None if np.isnan(r) else (lag, float(r), float(coupling), float(edge))
+    return found
 
 
 def leak_explained(e_a, e_b, coupling_db, margin_db):
@@ -380,8 +386,10 @@ def lagged_products(x, y_ext, taps):
     ys = np.zeros(n * chunk + taps - 1)
     ys[: y_ext.shape[0]] = y_ext
     ys = ys[keep[:, None] * chunk + np.arange(chunk + taps - 1)]
-    spec = (np.fft.rfft(ys, size, axis=1) * np.conj(np.fft.rfft(xs[keep], size, axis=1))).sum(axis=0)
-    c = np.fft.irfft(spec, size)  # c[i] = sum_j x[j] y_ext[j + i]
+    import scipy.fft  # only where a leak is fitted (loaded by then: the dual-mono check uses it)
+
+    spec = (scipy.fft.rfft(ys, size, axis=1) * np.conj(scipy.fft.rfft(xs[keep], size, axis=1))).sum(axis=0)
+    c = scipy.fft.irfft(spec, size)  # c[i] = sum_j x[j] y_ext[j + i]
     return c[taps - 1 :: -1][:taps]
 
 

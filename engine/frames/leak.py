@@ -120,42 +120,71 @@ class Loop:
     other channel as recorded, with ``a``'s own echo in it, and ``u`` is ``a``'s talker
     alone; crosstalk (a microphone or the recorder picking up the other talker) carries
     ``b``'s talker only, and cancelling with ``b`` as recorded takes ``a``'s round trip out
-    with it: ``u`` holds ``-v`` (see :func:`loop_gain`).
+    with it: ``u`` holds ``-v`` (see :func:`loop_gain`), and ``-g v``, ``-g^2 v``... in turn
+    (``g``: both paths), ``terms`` of which :meth:`step` adds up.
     """
 
-    def __init__(self, own, reverse):
-        self.own, self.reverse = own, reverse
+    def __init__(self, own, reverse, terms=1, middle=True):
+        self.own, self.reverse, self.middle = own, reverse, middle
         reach_own = own[1] + own[0].shape[0] - 1
         self.raw = Past(reach_own)
-        self.u = Past(reverse[1] + reverse[0].shape[0] - 1)
-        self.w = Past(reach_own)
+        if middle:  # through each path in turn: w on the way
+            self.trips = [(Past(reverse[1] + reverse[0].shape[0] - 1), Past(reach_own)) for _ in range(max(1, terms))]
+        else:  # both paths as one filter
+            self.both = (np.convolve(own[0], reverse[0]), own[1] + reverse[1])
+            self.trips = [Past(self.both[1] + self.both[0].shape[0] - 1) for _ in range(max(1, terms))]
 
-    def step(self, base, xa, xb, back=True):
-        """``(u, w, v)`` over a block (samples from ``base``), float64; ``v`` is None unless ``back``."""
+    def step(self, base, xa, xb):
+        """``(u, w, v, V)`` over a block (samples from ``base``), float64: ``V`` the round
+        trips ``v + g v + g^2 v ..`` (``g`` both paths), ``terms`` of them; ``w`` None unless
+        ``middle``."""
         m = xa.shape[0]
         u = leak_residual(xa, self.raw.extend(base, xb), *self.own)
-        w = leak_through(self.u.extend(base, u), *self.reverse, m)
-        v = leak_through(self.w.extend(base, w), *self.own, m) if back else None
-        return u, w, v
+        x, w0, v, total = u, None, None, None
+        for trip in self.trips:
+            if self.middle:
+                into, back = trip
+                w = leak_through(into.extend(base, x), *self.reverse, m)
+                x = leak_through(back.extend(base, w), *self.own, m)
+            else:
+                w, x = None, leak_through(trip.extend(base, x), *self.both, m)
+            if v is None:
+                w0, v, total = w, x, x.copy()
+            else:
+                total += x
+        return u, w0, v, total
 
 
-def loop_sums(u, v, hop, loop_db):
-    """``(sum u v, sum v v, hops)`` over the hops where ``u``'s power is at most ``loop_db``
-    above ``v``'s: where the destination's own talker does not drown its round trip."""
-    k = u.shape[0] // hop * hop
+def loop_terms(level_sum_db, round_trip_db, most=4):
+    """How many round trips to put back: the first left out, ``terms + 1`` times round the
+    loop of gain ``level_sum_db`` (the two leak levels added, dB), falls under
+    ``round_trip_db`` (at most ``most``)."""
+    if level_sum_db >= 0:
+        return most
+    return int(max(1, min(most, np.floor(round_trip_db / level_sum_db))))
+
+
+def loop_sums(u, v, hop, floor_db, loop_db):
+    """``(sum u v, sum v v, hops)`` over the hops where ``v``'s power stands at least
+    ``loop_db`` above the destination's noise floor ``floor_db`` (dBFS, per hop): where the
+    round trip is clear of the noise. Chosen on ``v`` alone: a choice on ``u`` (say, where it
+    is not much louder than ``v``) would keep the hops where the own talker happens to
+    follow ``v`` and pull the share down."""
+    k = min(u.shape[0] // hop, floor_db.shape[0])
     if k == 0:
         return 0.0, 0.0, 0
-    uu = u[:k].reshape(-1, hop)
-    vv = v[:k].reshape(-1, hop)
-    pu, pv, puv = (uu * uu).sum(axis=1), (vv * vv).sum(axis=1), (uu * vv).sum(axis=1)
-    sel = (pv > 0) & (pu <= pv * 10 ** (loop_db / 10))
+    uu = u[: k * hop].reshape(-1, hop)
+    vv = v[: k * hop].reshape(-1, hop)
+    pv, puv = (vv * vv).sum(axis=1), (uu * vv).sum(axis=1)
+    sel = pv >= hop * 10 ** ((floor_db[:k].astype(np.float64) + loop_db) / 10)
     return float(puv[sel].sum()), float(pv[sel].sum()), int(np.count_nonzero(sel))
 
 
 def loop_gain(suv, svv, hops, min_hops):
     """The share of the round trip ``v`` that cancelling ``b`` as recorded took out of ``a``.
 
-    Over the hops of :func:`loop_sums`, the least-squares ``u ~ -k v``: about 1 where ``b``'s
+    Over the hops of :func:`loop_sums`, the least-squares ``u ~ -k v`` (the own talker in
+    ``u``, which does not follow its own round trip, is noise to it): about 1 where ``b``'s
     talker alone leaks into ``a`` (crosstalk: ``u`` holds ``-v``), about 0 where ``b`` as
     recorded does (an echo path: ``u`` is ``a``'s talker alone, which does not follow its own
     echo of a round trip earlier); clipped to [0, 1]. 1 on fewer than ``min_hops`` hops: the
@@ -244,7 +273,7 @@ def hop_power(x, hop, frames):
     return (out * out).sum(axis=1)
 
 
-def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None, loop_db=0.0):
+def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None, floor=None, loop_db=0.0):
     """The leak filter from ``b`` into ``a`` fitted again at the first fit's lags, on the
     fitting frames the first fit explains.
 
@@ -265,7 +294,8 @@ def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None
         summed for a second source too, ``b`` less ``a``'s talker's leak into it (``b - w``
         of :class:`Loop`; a source that still carries ``a``'s talker pulls the fitted path
         towards zero wherever that talker is loud, if only ``b``'s talker leaks into
-        ``a``), and ``a``'s round trip is measured (:func:`loop_sums`, with ``loop_db``).
+        ``a``), and ``a``'s round trip is measured (:func:`loop_sums`, with ``a``'s noise
+        floor ``floor`` (n_frames,), dBFS, and ``loop_db``).
 
     Returns
     -------
@@ -291,8 +321,8 @@ def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None
         if trip is None:
             u = leak_residual(x[a], raw.extend(base, x[b]), h, start)
         else:
-            u, w, v = trip.step(base, x[a], x[b])
-            for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, loop_db)):
+            u, w, v, _ = trip.step(base, x[a], x[b])
+            for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, floor[f0:f1], loop_db)):
                 sums[i] += t
         pa, pu = hop_power(x[a, s:e], hop, f1 - f0), hop_power(u[s:e], hop, f1 - f0)
         keep[f0:f1] = fit[f0:f1] & (pu <= pa * explained)
@@ -302,70 +332,104 @@ def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None
     return keep, [(q.r, q.acf, q.count) for q in eqs], None if sums is None else tuple(sums)
 
 
-def residual_pass(source, filters, hop, win, context, energy, half, highpass_hz=0.0, loops=None):
+def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, loop=None):
     """Frame and half-hop levels of each channel less the other channel's filtered leak.
 
     Where both directions leak, a channel's own talker goes round the loop (:class:`Loop`):
     cancelling ``a``'s leak with ``b`` as recorded leaves ``u = a - h_ab * b``, which lacks
     the share ``k`` of the round trip ``v`` that the leak did not carry (crosstalk:
-    ``k = 1``; an echo path: ``k = 0``, :func:`loop_gain`); the residual is ``u + k v``.
-    Cancelling ``a`` with the raw ``b`` alone would, for crosstalk, put ``a``'s talker back
-    in as a faint echo of itself (both paths down, twice the delay); with ``b`` less the raw
-    ``a``'s leak, it would put ``b``'s talker back in, three paths down; with ``u + v`` what
-    is left is ``a``'s talker four paths down.
+    ``k = 1``; an echo path: ``k = 0``); the residual is ``u + k V``, ``V`` the round trips
+    ``v + g v + ..`` (``loop``'s ``terms``), with ``k`` measured here, with the filters fitted
+    last (:func:`loop_sums`, :func:`loop_gain`). Cancelling ``a`` with the raw ``b`` alone
+    would, for crosstalk, put ``a``'s talker back in as a faint echo of itself (both paths
+    down, twice the delay); with ``b`` less the raw ``a``'s leak, it would put ``b``'s talker
+    back in, three paths down; with ``u + v``, ``a``'s talker four paths down (-24 dB at
+    -6 dB each way: above the floor of a quiet line).
+
+    The levels of ``u + k V`` are had without a second pass: the windowed power of a sum is
+    ``P_u + 2 k C_uV + k^2 P_V``, the cross term ``C_uV`` from the power of ``u + V``.
 
     Parameters
     ----------
     filters : list of ((ndarray, int) or None)
         Per destination channel, the filter ``h`` from the other channel and the samples
         before its first tap.
-    energy, half : ndarray, shape (2, n_frames), and list of ndarray, shape (2 * n_frames,)
-        The channels' frame and half-hop levels as the first pass took them, dBFS: the
-        channel's own powers (``"a"``) are these.
     highpass_hz : float
         Levels of the signals above this, as the first pass takes them (0: no filter).
-    loops : list of float, optional
-        Where both channels have a filter, per channel the share ``k`` of its round trip
-        to put back (0: none).
+    loop : tuple, optional
+        ``(floor, loop_db, min_hops, terms)``: where both channels have a filter, measure
+        each one's round trip on the hops where it stands ``loop_db`` above the channel's
+        noise floor (``floor``, shape (2, n_frames), dBFS), at least ``min_hops`` of them,
+        and put back ``k`` times ``terms`` round trips (:meth:`Loop.step`; crosstalk leaves
+        ``u = (1 - g) a_talker``, whose inverse is ``u + g u + g^2 u ..``).
 
     Returns
     -------
-    list of (dict or None)
+    out : list of (dict or None)
         Per channel with a filter, the power (mean square, as ``frame_levels`` takes it)
         per frame (n_frames,) and per half hop (2 n_frames,) of the channel (``"a"``), of
         the filtered leak (``"e"``) and of the residual (``"r"``), float64: what
-        :func:`tracked_levels` needs to take the leak out with a gain of its own per frame.
+        :func:`tracked_levels` needs to take the leak out with a gain of its own per frame;
+        with ``loop``, also of the round trip put back (``"v"``, per frame).
+    loops : list of float or None
+        With ``loop``, per channel the share ``k`` of the round trip put back.
     """
     n = source.n_samples
     nf = -(-n // hop)
     chans = [a for a in (0, 1) if filters[a] is not None]
-    out = [None, None]
+    trips = [None, None]
+    if len(chans) == 2 and loop is not None:
+        floor, loop_db, min_hops, terms = loop
+        trips = [Loop(filters[a], filters[1 - a], terms, middle=False) for a in (0, 1)]
+        sums = [[0.0, 0.0, 0], [0.0, 0.0, 0]]
+    levels = [None, None]
     for a in chans:
-        out[a] = {k: (np.empty(nf), np.empty(2 * nf)) for k in "er"}
-        out[a]["a"] = (10 ** (energy[a] / 10.0), 10 ** (half[a] / 10.0))
+        keys = "aer" if trips[a] is None else ("a", "e1", "u", "v", "uv", "e1v")
+        levels[a] = {k: (np.empty(nf), np.empty(2 * nf)) for k in keys}
     need = max(start + h.shape[0] - 1 for h, start in (filters[a] for a in chans))
     raw = [Past(need), Past(need)]
-    trips = [None, None]
-    if len(chans) == 2 and loops is not None:
-        trips = [Loop(filters[a], filters[1 - a]) for a in (0, 1)]
+    sr = source.sample_rate
+
+    def hp(sig):
+        sig = sig.astype(np.float32)
+        return highpass(sig, sr, highpass_hz) if highpass_hz > 0 else sig
+
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
-        resid = [None, None]
+        s, e = f0 * hop - base, min(f1 * hop, n) - base
         for a in chans:
-            if trips[a] is not None:
-                u, _, v = trips[a].step(base, x[a], x[1 - a], back=loops[a] > 0)
-                resid[a] = u if v is None else u + loops[a] * v
+            sa = hp(x[a])
+            if trips[a] is None:
+                resid = leak_residual(x[a], raw[1 - a].extend(base, x[1 - a]), *filters[a])
+                se = hp(x[a] - resid)
+                sigs = (("a", sa), ("e", se), ("r", sa - se))
             else:
-                resid[a] = leak_residual(x[a], raw[1 - a].extend(base, x[1 - a]), *filters[a])
-        for a in chans:
-            sa, se = x[a].astype(np.float32), (x[a] - resid[a]).astype(np.float32)
-            if highpass_hz > 0:
-                sa, se = highpass(sa, source.sample_rate, highpass_hz), highpass(se, source.sample_rate, highpass_hz)
-            for key, sig in (("e", se), ("r", sa - se)):
-                p_frame, p_half = out[a][key]
-                e, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
-                p_frame[f0:f1], p_half[2 * f0 : 2 * f1] = 10 ** (e / 10.0), 10 ** (hf / 10.0)
-    return out
+                u, _, v, trips_back = trips[a].step(base, x[a], x[1 - a])
+                for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, floor[a][f0:f1], loop_db)):
+                    sums[a][i] += t
+                se1, sv = hp(x[a] - u), hp(trips_back)
+                su = sa - se1
+                sigs = (("a", sa), ("e1", se1), ("u", su), ("v", sv), ("uv", su + sv), ("e1v", se1 + sv))
+            for key, sig in sigs:
+                energy, half = levels[a][key]
+                lv, hf = frame_levels(sig.astype(np.float32), hop, win, f0 - b0, f1 - b0)
+                energy[f0:f1], half[2 * f0 : 2 * f1] = 10 ** (lv / 10.0), 10 ** (hf / 10.0)
+    out, loops = [None, None], None
+    if trips[0] is not None:
+        loops = [loop_gain(*sums[a], min_hops) for a in (0, 1)]
+    for a in chans:
+        if trips[a] is None:
+            out[a] = levels[a]
+            continue
+        k, p = loops[a], levels[a]
+        out[a] = {"a": p["a"], "e": [], "r": [], "v": k * k * p["v"][0]}
+        for i in (0, 1):  # frames, half hops
+            pu, pv, pe1 = p["u"][i], p["v"][i], p["e1"][i]
+            c_uv, c_e1v = 0.5 * (p["uv"][i] - pu - pv), 0.5 * (p["e1v"][i] - pe1 - pv)
+            out[a]["r"].append(np.maximum(pu + 2 * k * c_uv + k * k * pv, 0.0))
+            out[a]["e"].append(np.maximum(pe1 - 2 * k * c_e1v + k * k * pv, 0.0))
+        out[a]["e"], out[a]["r"] = tuple(out[a]["e"]), tuple(out[a]["r"])
+    return out, loops
 
 
 def moving_sum(x, window):
@@ -444,10 +508,30 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
     found, rise = [None, None], [xp.min_rise_db, xp.min_rise_db]
     max_lag = int(round(xp.max_delay_s / hop_s))
     step = 2 if win >= 2 * hop else 1  # lags tried first (see leak_lag)
+    kw = dict(max_lag=max_lag, min_rise_db=xp.min_rise_db, min_corr=xp.min_corr, min_gain=xp.min_corr_gain,
+              min_frames=xp.min_frames, edge_corr=xp.edge_corr, edge_db=xp.edge_db, step=step)
+    leading = [None, None]
     for a, b in ((0, 1), (1, 0)):
-        found[a] = leak_lag(energy[a], floor[a], energy[b], loud_ch[b], max_lag=max_lag, min_rise_db=xp.min_rise_db,
-                            min_corr=xp.min_corr, min_gain=xp.min_corr_gain, min_frames=xp.min_frames,
-                            edge_corr=xp.edge_corr, edge_db=xp.edge_db, step=step)
+        found[a], leading[a] = leak_lag(energy[a], floor[a], energy[b], loud_ch[b], report=True, **kw)
+    # Both ways at a high level: the source's loud frames also hold the destination's talker come
+    # back (the reverse leak, within loud_db of the source's own speech level), which does not
+    # follow the destination at this path's delay. Look again on the source frames the reverse
+    # leak (found, or leading with a leak-like correlation) does not explain, its level's spread
+    # (edge: a band-limited path's level follows the talker's spectrum) added to the margin; a
+    # leak found so cleans the other direction's source in turn.
+    tried = [None, None]
+    for a, b in ((0, 1), (1, 0), (0, 1)):
+        lead = leading[b] if leading[b] is not None and leading[b][1] >= xp.edge_corr else None
+        reverse = (found[b] + (lead[3] if lead is not None else 0.0,)) if found[b] else (
+            None if lead is None else (lead[0], lead[2], lead[3]))
+        if found[a] is None and reverse is not None and reverse != tried[a]:
+            tried[a] = reverse
+            lag, coupling, spread = reverse
+            talker = loud_ch[b] & ~leak_explained(energy[b], delayed(energy[a], lag, -np.inf), coupling,
+                                                  xp.margin_db + spread)
+            if np.count_nonzero(talker) < np.count_nonzero(loud_ch[b]):
+                found[a] = leak_lag(energy[a], floor[a], energy[b], talker, **kw)
+    for a, b in ((0, 1), (1, 0)):
         if found[a] is None:
             # A faint leak barely clears the destination's floor: look again closer to it, on the
             # level correlation alone; the cancelling filter must then confirm it.
@@ -504,7 +588,7 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
         # fit again on the frames the first fit explains; where both ways leak, also on b less
         # a's talker, and measure how a's talker comes round the loop
         keep, eqs, sums = refit_pass(source, a, b, fits[a], hop, first[a], context, xp.min_erle_db,
-                                     first[b] if two_way else None, xp.loop_db)
+                                     first[b] if two_way else None, floor[a], xp.loop_db)
         if two_way:
             loops[a] = loop_gain(*sums, xp.min_frames)
         # b's talker alone leaks into a (crosstalk): fit on b less a's talker; else on b as recorded
@@ -513,23 +597,39 @@ def leak_activity(source, energy, half, loud, speech, floor, params, hop, win, c
             filters[a], fits[a] = (leak_solve(r, acf), first[a][1]), keep
     residuals = [None, None]
     if any(f is not None for f in filters):
-        residuals = residual_pass(source, filters, hop, win, context, energy, half, params.frame.highpass_hz, loops)
+        residuals, _ = residual_pass(source, filters, hop, win, context, params.frame.highpass_hz,
+                                     (floor, xp.loop_db, xp.min_frames,
+                                      loop_terms(paths[0].level_db + paths[1].level_db, xp.round_trip_db))
+                                     if two_way else None)
+    levels, erles = [None, None], [0.0, 0.0]
     for a in (0, 1):
         if paths[a] is None:
             continue
-        e_a, half_a, coupling = energy[a], half[a], couplings[a]
-        erle = 0.0
+        levels[a] = energy[a], half[a]
         if residuals[a] is not None:
             e_r, half_r = tracked_levels(residuals[a], fits[a], int(round(xp.gain_window_s / hop_s)))
             with np.errstate(divide="ignore"):
                 e_same = (10 * np.log10(residuals[a]["a"][0])).astype(np.float32)  # the channel as e_r is taken
-            erle = leak_erle_db(e_same, e_r, fits[a])
-            if erle >= xp.min_erle_db:
-                e_a, half_a = e_r, half_r
-                coupling -= erle
-        if rise[a] < xp.min_rise_db and erle < xp.faint_erle_db:
-            paths[a] = None  # a faint correlation that no linear path explains
+            erles[a] = leak_erle_db(e_same, e_r, fits[a])
+            if erles[a] >= xp.min_erle_db:
+                levels[a] = e_r, half_r
+        if rise[a] < xp.min_rise_db and erles[a] < xp.faint_erle_db:
+            paths[a], levels[a] = None, None  # a faint correlation that no linear path explains
+    cancelled = [levels[a] is not None and erles[a] >= xp.min_erle_db for a in (0, 1)]
+    for a in (0, 1):
+        if levels[a] is None:
             continue
+        e_a, half_a = levels[a]
+        coupling = couplings[a] - (erles[a] if cancelled[a] else 0.0)
         exclude = leak_explained(e_a, sources[a], coupling, xp.margin_db)
+        if two_way and all(cancelled) and "v" in residuals[a]:
+            # The channel's own talker come back round the loop, as far as cancelling both paths
+            # left it: the round trip put back (k v) is off by what each path's filter misses
+            # (their residual amplitudes, 10^(-ERLE/20), add along the loop); a frame that stands
+            # no higher than that talker echo is no speech.
+            miss = 20 * np.log10(10 ** (-erles[0] / 20) + 10 ** (-erles[1] / 20))
+            with np.errstate(divide="ignore"):
+                echo = (10 * np.log10(residuals[a]["v"])).astype(np.float32)
+            exclude |= leak_explained(e_a, echo, miss, xp.margin_db)
         speech[a] = speech_activity(e_a, hop_s, exclude=exclude, half_db=half_a, **act)[0]
     return paths

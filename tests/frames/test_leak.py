@@ -6,7 +6,7 @@ import pytest
 
 import callscan.audio.blocks as stream
 from benchmarks import scoring
-from callscan.analyze import open_call
+from callscan.analyze import analyze_call, open_call
 from callscan.frames.leak import LeakPath, Past
 from callscan.frames.passes import frame_features
 from callscan.params import Params
@@ -43,6 +43,57 @@ def test_two_way_leak_is_found_at_its_delay(tmp_path, level_db, delay_ms, path):
     assert frames.leak_db == [p.level_db for p in frames.leak]
     # Each channel keeps its own party's speech, the backchannels under the other's included.
     assert min(speech_f1(frames, truth)) >= 0.97
+
+
+@pytest.mark.parametrize("delay_ms, path", [(150, "plain"), (300, "bandpass")])
+def test_two_way_leaks_crosstalk_and_echo_loop_leave_no_false_speech(tmp_path, delay_ms, path):
+    # Both ways at -10 dB, as crosstalk (each channel hears the other talker) and as an echo loop
+    # (each channel's leak is the other channel as recorded): the talker's round trip through both
+    # paths is measured and taken out as far as the leak did not carry it, so neither the other
+    # party's talker (three paths down) nor the channel's own (two) comes back as speech.
+    truth_overlap = scoring.total_s(leak_calls.base_call("interruptions")[1]["overlap"])
+    for direction in ("both", "echo_loop"):
+        wav, truth = leaky_call(tmp_path, -10, delay_ms, direction, path)
+        rec = analyze_call(wav)
+        frames = frame_features(open_call(wav), Params())
+        assert rec["channel_layout"] == "leak"
+        assert min(speech_f1(frames, truth)) >= 0.97, direction
+        assert abs(rec["overlap_s"] - truth_overlap) <= max(0.3, 0.1 * truth_overlap), direction
+
+
+def test_loop_gain_tells_crosstalk_from_an_echo_loop():
+    from callscan.frames.leak import loop_gain, loop_sums
+
+    rng = np.random.default_rng(3)
+    hop, n = 80, 80 * 2000
+    talker = rng.normal(size=n) * np.repeat(rng.uniform(0.0, 1.0, n // hop) > 0.5, hop)
+    v = 0.1 * np.roll(talker, 2400)  # the talker's round trip, 300 ms late, -20 dB
+    noise = 1e-3 * rng.normal(size=n)
+    floor = np.full(n // hop, -60.0)  # dBFS
+    crosstalk = talker - v + noise  # cancelling with the other channel as recorded took the round trip out
+    assert abs(loop_gain(*loop_sums(crosstalk, v, hop, floor, 10.0), 100) - 1.0) < 0.05
+    echo = talker + noise  # an echo loop: the talker alone
+    assert loop_gain(*loop_sums(echo, v, hop, floor, 10.0), 100) < 0.05
+    assert loop_gain(0.0, 0.0, 0, 100) == 1.0  # not measurable: crosstalk
+
+
+@pytest.mark.corpus
+def test_two_way_leak_on_a_real_call_is_found(corpus, tmp_path):
+    # Each party's source frames at -10 dB both ways hold the other talker come back within loud_db
+    # of the party's own level: found only once the reverse leak's frames are left out.
+    import soundfile as sf
+
+    x, sr = sf.read(corpus / "spokenwoz_mul1011/MUL1011_8k_stereo.wav", dtype="float64", always_2d=True)
+    x = x.T.copy()
+    clean = analyze_call(corpus / "spokenwoz_mul1011/MUL1011_8k_stereo.wav")
+    cell = leak_calls.LeakCell("mul1011", -10, 150, "both", "bandpass")
+    out = x + np.stack([leak_calls.echo_path(x[1], cell, None), leak_calls.echo_path(x[0], cell, None)])
+    wav = tmp_path / "mul1011_leak.wav"
+    leak_calls.write_wav(wav, out)
+    rec = analyze_call(wav)
+    assert rec["channel_layout"] == "leak"
+    assert abs(rec["leak_into_agent_delay_ms"] - 150) <= 1 and abs(rec["leak_into_customer_delay_ms"] - 150) <= 1
+    assert abs(rec["overlap_s"] - clean["overlap_s"]) <= 0.5
 
 
 def test_one_way_echo_is_found_in_its_direction_only(tmp_path):
