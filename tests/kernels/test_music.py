@@ -183,7 +183,9 @@ def test_fixture_speech_is_not_hold():
 
 
 # ------------------------------------------------------------- real music, cut at test time
-REAL = [0, 4, 9, 14, 16, 20]  # places in benchmarks.music.tracks(): rock, folk, game, ambient, blues, orchestral
+# places in benchmarks.music.tracks(): rock, folk, game, ambient, blues, a dense orchestral texture that never
+# falls back (held out of the fit: dip share 0.04-0.13, no frame at the floor), orchestral
+REAL = [0, 4, 9, 14, 16, 19, 20]
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +206,22 @@ def test_real_music_is_hold(real_tracks, place):
     recall, dead = hold_scores(x, truth)
     assert recall >= 0.7, f"{track['name']}: hold recall {recall:.2f}"
     assert dead == 0, f"{track['name']}: {dead} frames called dead air"
+
+
+@pytest.mark.corpus
+def test_corpus_speech_is_not_hold(corpus):
+    """Every real speech recording of the shared corpus (laughter, fillers, creaky, whispered and
+    falsetto clips included): at most 0.5 % of the frames called speech or hold are hold."""
+    import csv
+
+    with open(corpus / "manifest.tsv", newline="") as f:
+        paths = sorted(r["path"] for r in csv.DictReader(f, delimiter="\t"))
+    sound = held = 0
+    for path in paths:
+        rec = analyze_call(str(corpus / path), events=True)
+        n = int(np.ceil(rec["duration_s"] / HOP)) + 1
+        hold = events_mask(rec, "hold", n)
+        sound += np.count_nonzero(events_mask(rec, "speech", n) | hold)
+        held += np.count_nonzero(hold)
+    assert len(paths) >= 100
+    assert held <= 0.005 * sound, f"{held} of {sound} frames of speech or hold called hold"
