@@ -34,8 +34,8 @@ import numpy as np
 from benchmarks import hold_accuracy as ha
 from benchmarks import music
 from callscan.analyze import analyze_call
-from callscan.kernels.music import NFEATURES, music_score, music_stretches
 from callscan.kernels.energy import sounding
+from callscan.kernels.music import NFEATURES, music_score, music_stretches
 from callscan.kernels.steadiness import dips
 from callscan.params import Params
 from fixtures import hold_calls
