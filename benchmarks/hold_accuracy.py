@@ -1,6 +1,7 @@
 """Hold music, tones and low noise against truth: callscan, call-ai-metrics and webrtcvad on the same calls.
 
-    python -m benchmarks.hold_accuracy [--levels -30 -18] [--codecs pcm ulaw] [--quick] [--no-peers] [--skip hold noise corpus]
+    python -m benchmarks.hold_accuracy [--levels -30 -18] [--codecs pcm ulaw] [--quick] [--no-peers]
+        [--skip hold noise corpus]
 
 The music comes from the cache that ``python -m benchmarks.music`` fills (``$CALLSCAN_MUSIC_CACHE``).
 

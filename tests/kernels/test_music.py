@@ -2,8 +2,9 @@
 
 The score against a plain-NumPy reference; then whole calls: synthetic music that the
 two-second steadiness check misses (a drum pattern, held chords that step, a gliding
-lead over a beat, an ensemble texture that never falls back) is hold; the fixture calls' speech is not; and, where the music cache
-is present (``benchmarks.music``), excerpts of real tracks cut at test time with a seed.
+lead over a beat, an ensemble texture that never falls back) is hold; the fixture calls'
+speech is not, nor the shared corpus's; and, where the music cache is present
+(``benchmarks.music``), excerpts of real tracks cut at test time with a seed.
 """
 
 import numpy as np
@@ -90,8 +91,8 @@ def test_others_speaking_and_short_stretches_are_not_judged():
     level = (-30 + 2 * rng.standard_normal(n)).astype(np.float32)
     steady = np.ones(n, bool)
     hp = Params().hold
-    kw = dict(dip_window_s=hp.dip_window_s, dip_db=hp.dip_db, sound_db=hp.sound_db, window_s=hp.long_window_s, step_s=hp.long_step_s,
-              band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights,
+    kw = dict(dip_window_s=hp.dip_window_s, dip_db=hp.dip_db, sound_db=hp.sound_db, window_s=hp.long_window_s,
+              step_s=hp.long_step_s, band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights,
               bias=hp.long_bias, smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s,
               min_s=hp.long_min_s)
     active = np.ones(n, bool)
