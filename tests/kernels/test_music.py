@@ -92,9 +92,9 @@ def test_others_speaking_and_short_stretches_are_not_judged():
     steady = np.ones(n, bool)
     hp = Params().hold
     kw = dict(dip_window_s=hp.dip_window_s, dip_db=hp.dip_db, sound_db=hp.sound_db, window_s=hp.long_window_s,
-              step_s=hp.long_step_s, band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights,
-              bias=hp.long_bias, smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s,
-              min_s=hp.long_min_s)
+              step_s=hp.long_step_s, band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio,
+              weights=hp.long_weights, bias=hp.long_bias, smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s,
+              gap_s=hp.long_gap_s, min_s=hp.long_min_s)
     active = np.ones(n, bool)
     others = np.zeros(n, bool)
     others[::700] = True  # the other party speaks every 7 s: never 10 s unanswered
