@@ -1,6 +1,9 @@
 """Hold music, tones and low noise against truth: callscan, call-ai-metrics and webrtcvad on the same calls.
 
-    python -m benchmarks.hold_accuracy [--levels -30 -18] [--codecs pcm ulaw] [--quick]
+    python -m benchmarks.hold_accuracy [--levels -30 -18] [--codecs pcm ulaw] [--quick] [--no-peers]
+        [--skip hold noise corpus]
+
+The music comes from the cache that ``python -m benchmarks.music`` fills (``$CALLSCAN_MUSIC_CACHE``).
 
 Calls come from ``fixtures.hold_calls``: committed fixture calls with a 30 s stretch of
 real music (``benchmarks.music``; skipped when no track can be had) or a tone cadence

@@ -34,8 +34,8 @@ import numpy as np
 from benchmarks import hold_accuracy as ha
 from benchmarks import music
 from callscan.analyze import analyze_call
-from callscan.kernels.music import NFEATURES, music_score, music_stretches
 from callscan.kernels.energy import sounding
+from callscan.kernels.music import NFEATURES, music_score, music_stretches
 from callscan.kernels.steadiness import dips
 from callscan.params import Params
 from fixtures import hold_calls
@@ -186,7 +186,8 @@ def main(argv=None):
     fit = np.array([r[1] % 2 == 0 for r in mw + sw])
     names = np.array([r[2] for r in mw + sw])
     print(f"windows: music {len(mw)} ({np.count_nonzero(fit[y == 1])} fitted), speech {len(sw)} "
-          f"({np.count_nonzero(fit[y == 0])} fitted), from {len(set(names[y == 0]))} speech recordings")
+          f"({np.count_nonzero(fit[y == 0])} fitted), from {len(set(names[y == 0]))} speech recordings and "
+          f"noisy copies with a judged stretch")
     sel = fit
     w = np.where(y == 1, 1.0 / np.count_nonzero(sel & (y == 1)), args.speech_weight / np.count_nonzero(sel & (y == 0)))
     b = logistic(F[sel][:, ROW3], y[sel], w[sel])

@@ -238,8 +238,9 @@ def frame_features(source, params):
             hold[ch] |= music_like(
                 energy[ch], sp["stability"][ch], active[ch], others, hop_s, dip_window_s=hp.dip_window_s,
                 dip_db=hp.dip_db, sound_db=hp.sound_db, window_s=hp.long_window_s, step_s=hp.long_step_s,
-                band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio, weights=hp.long_weights, bias=hp.long_bias,
-                smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s, gap_s=hp.long_gap_s, min_s=hp.long_min_s,
+                band_hz=hp.long_band_hz, beat_s=hp.long_beat_s, low_ratio=hp.long_low_ratio,
+                weights=hp.long_weights, bias=hp.long_bias, smooth_s=hp.long_smooth_s, edge_s=hp.long_edge_s,
+                gap_s=hp.long_gap_s, min_s=hp.long_min_s,
             )
         if hold[ch].any():
             gate = speech[ch].copy()
