@@ -390,24 +390,24 @@ def residual_pass(source, filters, hop, win, context, highpass_hz=0.0, loop=None
     raw = [Past(need), Past(need)]
     sr = source.sample_rate
 
-    def hp(sig):
-        sig = sig.astype(np.float32)
-        return highpass(sig, sr, highpass_hz) if highpass_hz > 0 else sig
+    def hp(*sigs):
+        # the signals as rows of one filter call: their recursions run side by side
+        rows = np.stack(sigs).astype(np.float32)
+        return list(highpass(rows, sr, highpass_hz) if highpass_hz > 0 else rows)
 
     for f0, f1, b0, x in source.blocks(hop, block_frames(hop), context):
         base = b0 * hop
         s, e = f0 * hop - base, min(f1 * hop, n) - base
         for a in chans:
-            sa = hp(x[a])
             if trips[a] is None:
                 resid = leak_residual(x[a], raw[1 - a].extend(base, x[1 - a]), *filters[a])
-                se = hp(x[a] - resid)
+                sa, se = hp(x[a], x[a] - resid)
                 sigs = (("a", sa), ("e", se), ("r", sa - se))
             else:
                 u, _, v, trips_back = trips[a].step(base, x[a], x[1 - a])
                 for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, floor[a][f0:f1], loop_db)):
                     sums[a][i] += t
-                se1, sv = hp(x[a] - u), hp(trips_back)
+                sa, se1, sv = hp(x[a], x[a] - u, trips_back)
                 su = sa - se1
                 sigs = (("a", sa), ("e1", se1), ("u", su), ("v", sv), ("uv", su + sv), ("e1v", se1 + sv))
             for key, sig in sigs:
