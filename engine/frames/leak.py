@@ -4,20 +4,28 @@ When one channel carries the other's signal (an echo path, or a microphone picki
 other talker), per direction:
 
 1. the leak and its bulk delay are found on frame levels (``leak_lag``: the source's level
-   envelope slid over 0 to ``max_delay_s`` against the destination's); where none is found
+   envelope slid over 0 to ``max_delay_s`` against the destination's); where both ways leak
+   loudly, a direction not found is looked for again on the source frames the reverse leak
+   does not explain (they hold the destination's own talker come back); where none is found
    on the frames well above the destination's floor, a faint one is looked for closer to it
    and kept only if step 3 confirms it;
 2. a filter from the source to the leaking channel is fitted by least squares on the frames
    where the leak is all there is (the source's own talker, not the reverse leak, and the
    destination explained by the leak: a Geigel-style double-talk rule), with
    ``leak_filter``'s normal equations summed block by block, at the lags around that delay
-   where it explains most (``leak_window``: the delay to the sample). Where both directions
-   leak, each filter is fitted again with the other channel's residual as its source;
+   where it explains most (``leak_window``: the delay to the sample); then again on those of
+   the frames the first filter explains (``refit_pass``: a double-talk detector on the
+   cancellation, which leaves out the destination's own quiet speech under a loud leak).
+   Where both directions leak, each channel's own talker goes round the loop through both
+   paths (:class:`Loop`): crosstalk carries the other talker only, an echo path the other
+   channel as recorded; how much of the round trip the cancelling took out is measured and
+   put back (``residual_pass``);
 3. the frame levels of the leaking channel are taken again on the residual (the channel
    minus the filtered source) when the filter takes out at least ``min_erle_db``;
 4. speech activity of the leaking channel is decided on those levels, with the frames the
    delayed source's leak explains left out: a frame is the channel's own talker only where
-   it stands above what the leak predicts.
+   it stands above what the leak predicts (and, both ways, above the talker's own echo
+   round the loop as far as the two filters miss it).
 
 The source's samples from before a block (up to the delay plus the filter's length) are
 carried from block to block (:class:`Past`), so the blocks' context does not grow with the
