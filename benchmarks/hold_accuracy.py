@@ -140,31 +140,31 @@ def audible_channel(base, ch, level_dbfs, margin_db=10.0):
     return ch if level_dbfs - noise_db >= margin_db else 1 - ch
 
 
+def track_rows(track, k, half, args):
+    """The rows of one track's calls: each level and codec, on the base call and channel of place ``k``."""
+    sound = music.excerpt(track, HOLD_S, seed=k)
+    base = BASES[k % len(BASES)]
+    rows = []
+    for level in args.levels:
+        for codec in args.codecs:
+            ch = audible_channel(base, k % 2, level)
+            x, truth = hold_calls.hold_call(base, sound, level, ch, seed=k)
+            row = score_hold(hold_calls.through_codec(x, codec), truth, peers=not args.no_peers)
+            rows.append(dict(row, name=track["name"], style=track["style"], level=level, codec=codec, ch=ch,
+                             half=half))
+    return rows
+
+
 def hold_rows(args):
     rows = []
     tracks = music.tracks()
     if not tracks:
         print("no music tracks (no cache and no apt-get): music calls skipped")
     for k, track in enumerate(tracks[: 4 if args.quick else None]):
-        sound = music.excerpt(track, HOLD_S, seed=k)
-        for level in args.levels:
-            for codec in args.codecs:
-                ch = audible_channel(BASES[k % len(BASES)], k % 2, level)
-                x, truth = hold_calls.hold_call(BASES[k % len(BASES)], sound, level, ch, seed=k)
-                row = score_hold(hold_calls.through_codec(x, codec), truth, peers=not args.no_peers)
-                rows.append(dict(row, name=track["name"], style=track["style"], level=level, codec=codec, ch=ch,
-                                 half="fit" if k % 2 == 0 else "held out"))
+        rows += track_rows(track, k, "fit" if k % 2 == 0 else "held out", args)
     sung = music.tracks(sung=True)
     for j, track in enumerate(sung[: 0 if args.quick else None]):
-        k = len(music.PACKAGES_TRACKS) + j
-        sound = music.excerpt(track, HOLD_S, seed=k)
-        for level in args.levels:
-            for codec in args.codecs:
-                ch = audible_channel(BASES[k % len(BASES)], k % 2, level)
-                x, truth = hold_calls.hold_call(BASES[k % len(BASES)], sound, level, ch, seed=k)
-                row = score_hold(hold_calls.through_codec(x, codec), truth, peers=not args.no_peers)
-                rows.append(dict(row, name=track["name"], style=track["style"], level=level, codec=codec, ch=ch,
-                                 half="sung"))
+        rows += track_rows(track, len(music.PACKAGES_TRACKS) + j, "sung", args)
     rng = np.random.default_rng(18)
     for k, kind in enumerate([*hold_calls.TONES, "dtmf", "sit"]):
         sound, bursts = hold_calls.tone_sound(kind, 20.0, rng)
@@ -217,13 +217,18 @@ def noise_rows(args):
     return rows
 
 
+def grouped(rows, key):
+    """``{key(row): [rows]}`` in the order the keys first come."""
+    out = {}
+    for r in rows:
+        out.setdefault(key(r), []).append(r)
+    return out
+
+
 def print_noise(rows):
     print("\n| noise | SNR dB | calls | backchannels matched/found/true | precision | recall | speech F1 (worst ch) | overlap got/true s |")
     print("|---|---|---|---|---|---|---|---|")
-    groups = {}
-    for r in rows:
-        groups.setdefault((r["kind"], r["snr"]), []).append(r)
-    for (kind, snr), sel in groups.items():
+    for (kind, snr), sel in grouped(rows, lambda r: (r["kind"], r["snr"])).items():
         bm, bp, bt = (sum(r[k] for r in sel) for k in ("bm", "bp", "bt"))
         f1 = [min(r["f1"]) for r in sel]
         ov, ot = sum(r["overlap"] for r in sel), sum(r["overlap_true"] for r in sel)
@@ -268,10 +273,7 @@ def corpus_rows(args):
 def print_corpus(rows):
     print("\n| speech recordings | files | frames (speech or hold; fixtures: true speech) | called hold | share |")
     print("|---|---|---|---|---|")
-    groups = {}
-    for r in rows:
-        groups.setdefault(r["source"], []).append(r)
-    for source, sel in groups.items():
+    for source, sel in grouped(rows, lambda r: r["source"]).items():
         sound, held = sum(r["sound"] for r in sel), sum(r["hold"] for r in sel)
         print(f"| {source} | {len(sel)} | {sound} | {held} | {100 * held / max(sound, 1):.2f} % |")
     corpus = [r for r in rows if not r["source"].startswith("fixtures")]
