@@ -283,6 +283,16 @@ def subtract_offset(x, offset):
 
 
 
+def hop_sums(x, hop, hops):
+    """Sum of squares of each hop of ``x`` along its last axis, ``hops`` hops (zeros past its
+    end), float64, shape ``x.shape[:-1] + (hops,)``."""
+    x = np.asarray(x)
+    padded = np.zeros(x.shape[:-1] + (hops * hop,))
+    m = min(x.shape[-1], hops * hop)
+    padded[..., :m] = x[..., :m]
+    return np.square(padded.reshape(x.shape[:-1] + (hops, hop))).sum(axis=-1)
+
+
 def sounding(energy_db, above_db):
     """Frames more than ``above_db`` above the channel's quietest level (the 5th percentile of
     its finite frame levels: digital silence left out), shape (n,), bool.

@@ -29,8 +29,9 @@ from callscan.audio.checks import (
     open_info,
     same_signal,
 )
-from callscan.audio.dual_mono import louder_channel, mix_segments, one_mix, one_mix_warning, signal_hop_power
+from callscan.audio.dual_mono import louder_channel, mix_segments, one_mix, one_mix_warning
 from callscan.errors import DecodeError
+from callscan.kernels.energy import hop_sums
 from callscan.kernels.highpass import highpass
 from callscan.params import FrameParams, MixParams
 
@@ -114,7 +115,8 @@ def _mono_check(samples, rate, tol, mix, warnings, highpass_hz=None):
     mix = mix or MixParams()
     cutoff = FrameParams().highpass_hz if highpass_hz is None else highpass_hz
     above = highpass(samples, rate, cutoff) if cutoff > 0 else samples
-    power = signal_hop_power(above, max(1, int(round(0.01 * rate))))
+    hop = max(1, int(round(0.01 * rate)))
+    power = hop_sums(above, hop, -(-samples.shape[1] // hop)) / hop
     del above
     rows = mix_segments(power, lambda start, stop: samples[:, start:stop], samples.shape[1], rate, mix)
     found = one_mix(rows, rate, mix)

@@ -44,7 +44,7 @@ import scipy.fft
 from callscan.kernels.crosstalk import sliding_gram, spd_solve
 from callscan.kernels.highpass import bandpass
 
-_WARMUP_S = 0.02  # band-pass filter settling at the start of a round, s
+_WARMUP_S = 0.02  # band-pass filter settling before each segment read, s
 
 
 def _correlate_valid(long, short):
@@ -117,9 +117,7 @@ def echo_match(src, dst_ext, taps, pre, floor_db):
     """
     m = src.shape[0]
     e_src = float(np.dot(src, src))
-    if e_src <= 0 or dst_ext.shape[0] < m or m <= taps:
-        return 0.0
-    if 10 * math.log10(max(float(np.dot(dst_ext[:m], dst_ext[:m])), 1e-300) / e_src) < floor_db:
+    if dst_ext.shape[0] < m or m <= taps or _below(dst_ext[:m], src, floor_db):
         return 0.0
     num = _correlate_valid(dst_ext, src)
     c = np.concatenate(([0.0], np.cumsum(dst_ext * dst_ext)))
@@ -248,15 +246,6 @@ def loudest_segments(level, w, count, min_db):
         taken.append(i)
         level[max(0, i - w + 1) : i + w] = -np.inf
     return taken
-
-
-def signal_hop_power(x, hop):
-    """Mean square of each hop of ``x``, shape (channels, ceil(n / hop)), float64 (the last hop
-    padded with zeros)."""
-    k = -(-x.shape[1] // hop)
-    padded = np.zeros((x.shape[0], k * hop))
-    padded[:, : x.shape[1]] = x
-    return np.mean(np.square(padded.reshape(x.shape[0], k, hop)), axis=2)
 
 
 def hop_power(half_db):

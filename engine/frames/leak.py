@@ -48,7 +48,7 @@ from callscan.kernels.crosstalk import (
     leak_through,
     leak_window,
 )
-from callscan.kernels.energy import frame_levels
+from callscan.kernels.energy import frame_levels, hop_sums
 from callscan.kernels.highpass import highpass
 from callscan.params import as_kwargs
 
@@ -272,15 +272,6 @@ class Normal:
         self.count += int(np.count_nonzero(w))
 
 
-def hop_power(x, hop, frames):
-    """Sum of squares of ``x`` per hop, ``frames`` hops (zeros past its end), float64."""
-    out = np.zeros(frames * hop)
-    m = min(x.shape[0], out.shape[0])
-    out[:m] = x[:m]
-    out = out.reshape(frames, hop)
-    return (out * out).sum(axis=1)
-
-
 def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None, floor=None, loop_db=0.0):
     """The leak filter from ``b`` into ``a`` fitted again at the first fit's lags, on the
     fitting frames the first fit explains.
@@ -332,7 +323,7 @@ def refit_pass(source, a, b, fit, hop, first, context, min_erle_db, reverse=None
             u, w, v, _ = trip.step(base, x[a], x[b])
             for i, t in enumerate(loop_sums(u[s:e], v[s:e], hop, floor[f0:f1], loop_db)):
                 sums[i] += t
-        pa, pu = hop_power(x[a, s:e], hop, f1 - f0), hop_power(u[s:e], hop, f1 - f0)
+        pa, pu = hop_sums(x[a, s:e], hop, f1 - f0), hop_sums(u[s:e], hop, f1 - f0)
         keep[f0:f1] = fit[f0:f1] & (pu <= pa * explained)
         eqs[0].add(base, x[a], x[b], keep, f0, f1, hop, n)
         if trip is not None:

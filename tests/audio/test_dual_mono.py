@@ -10,7 +10,8 @@ import soundfile as sf
 from callscan.analyze import analyze_call
 from callscan.audio.blocks import FileSource, open_source
 from callscan.audio.decoding import decode, from_array
-from callscan.audio.dual_mono import loudest_segments, mix_segments, one_mix, segment_match, signal_hop_power
+from callscan.audio.dual_mono import loudest_segments, mix_segments, one_mix, segment_match
+from callscan.kernels.energy import hop_sums
 from callscan.params import MixParams
 from fixtures import leak_calls
 from fixtures.leak_calls import DUAL_SOURCES, DUAL_VARIANTS, LeakCell, conversation_mix, dual_mono, leak_call
@@ -188,7 +189,9 @@ def test_segment_match_finds_gain_lag_and_polarity():
 
 def segments_of(x, mix):
     """:func:`mix_segments` of samples in memory, chosen by the levels of the samples themselves."""
-    return mix_segments(signal_hop_power(x, SR // 100), lambda a, b: x[:, a:b], x.shape[1], SR, mix)
+    hop = SR // 100
+    power = hop_sums(x, hop, -(-x.shape[1] // hop)) / hop
+    return mix_segments(power, lambda a, b: x[:, a:b], x.shape[1], SR, mix)
 
 
 def test_independent_noise_and_one_way_copies_are_not_one_mix():
