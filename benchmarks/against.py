@@ -38,7 +38,7 @@ import numpy as np
 import soundfile as sf
 
 from benchmarks.run import CALL, CALL_S, ROOT, tiled
-from fixtures.leak_calls import LeakCell, echo_path
+from fixtures.leak_calls import LeakCell, with_leak
 
 CHILD = """
 import sys, time
@@ -64,7 +64,6 @@ LEAKS = {
     "leak both ways -20 dB 60 ms band-pass": LeakCell("mul1011", -20, 60, "both", "bandpass"),
     "leak agent->customer -26 dB 150 ms mu-law": LeakCell("mul1011", -26, 150, "agent_to_customer", "mulaw"),
 }
-AGENT, CUSTOMER = 1, 0
 
 
 def calls(folder):
@@ -83,12 +82,7 @@ def calls(folder):
 
     write("clean 16 kHz", np.ascontiguousarray(soxr.resample(x.T, sr, 16000).T), 16000)
     for name, cell in LEAKS.items():
-        rng = np.random.default_rng(cell.seed)
-        y = x.copy()
-        pairs = {"both": ((AGENT, CUSTOMER), (CUSTOMER, AGENT)), "agent_to_customer": ((AGENT, CUSTOMER),)}
-        for src, dst in pairs[cell.direction]:
-            y[dst] += echo_path(x[src], cell, rng)
-        write(name, y)
+        write(name, with_leak(x, cell))
     return out
 
 
