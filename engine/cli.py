@@ -215,10 +215,11 @@ def one_blas_thread():
     """Let NumPy's BLAS run in the calling thread only, unless the user set its thread count.
 
     A call is analysed on one core (a batch runs one call per core, and its workers are
-    started so already: ``callscan.batch.pool``). The only BLAS work is the dual-mono check's
-    small least-squares fit, where a second OpenBLAS thread saves no time worth having, while
-    OpenBLAS's idle threads wait for the next job by spinning: about 0.6 CPU s of the
-    1.2-1.6 CPU s of ``callscan analyze`` on a 1.5 s stereo call (2 cores). The records are the
+    started so already: ``callscan.batch.pool``). callscan's own linear algebra is small and in
+    plain loops (``callscan.kernels.crosstalk.spd_solve``); whatever NumPy or SciPy still hands
+    to BLAS gains nothing from a second thread, while OpenBLAS's idle threads wait for the next
+    job by spinning (it was about 0.6 CPU s of the 1.2-1.6 CPU s of ``callscan analyze`` on a
+    1.5 s stereo call, 2 cores, while the dual-mono check solved with NumPy). The records are the
     same with one thread or more (``python -m benchmarks.snapshot``). BLAS reads these
     variables when NumPy is imported, so this acts only before that (the command line calls it
     first thing) and leaves a process that has imported NumPy, and its environment, as they are.
